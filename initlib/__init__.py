@@ -29,6 +29,8 @@ from .data import *  # noqa: F401,F403
 from .data import __all__ as _data_all
 from .stats import *  # noqa: F401,F403
 from .stats import __all__ as _stats_all
+from .checkers import *  # noqa: F401,F403
+from .checkers import __all__ as _checkers_all
 
 __version__ = "0.1.0"
 
@@ -39,6 +41,7 @@ __all__ = [
     *_train_all,
     *_data_all,
     *_stats_all,
+    *_checkers_all,
 ]
 # ``plots`` and ``explorer`` import matplotlib and ipywidgets: they are imported
 # as submodules (``from initlib import plots``) so ``import initlib`` stays light.
