@@ -1,2 +1,628 @@
-"""(under construction)"""
-__all__ = []
+r"""Weight initializers: fans, one general ``variance_scaling``, presets, a registry.
+
+Shape convention (the source text's math and PyTorch): a dense layer's weight
+matrix has shape ``(fan_out, fan_in)`` and computes ``Z = A @ W.T + b``; a
+convolution kernel has shape ``(out_channels, in_channels, *kernel_size)``.
+Keras stores a dense kernel as the transpose, ``(fan_in, fan_out)``.
+
+Every initializer is a function ``f(shape, *, rng=None, **options)`` that returns
+a new float64 array. ``rng`` may be ``None``, an int seed or a
+``np.random.Generator`` (SPEC 7); the same seed always gives the same array.
+
+All the variance-based rules are one function,
+
+.. math:: \mathrm{Var}(W_{ij}) = \frac{\mathrm{scale}}{n}, \qquad
+          n \in \{\mathrm{fan\_in},\ \mathrm{fan\_out},\
+                  (\mathrm{fan\_in} + \mathrm{fan\_out})/2\},
+
+(:func:`variance_scaling`), and the named rules are one-liners on it:
+
+=================================  =====  =======  =====================================
+initializer                        scale  n        paper
+=================================  =====  =======  =====================================
+``lecun_normal/uniform``           1      fan_in   LeCun, Bottou, Orr & Müller (1998)
+``xavier_*`` = ``glorot_*``        1      fan_avg  Glorot & Bengio (2010)
+``he_*`` = ``kaiming_*``           2      fan_in   He, Zhang, Ren & Sun (2015)
+=================================  =====  =======  =====================================
+
+The presets take ``gain=``: the standard deviation is ``gain / sqrt(n)``, so
+``scale = gain**2``. Xavier and LeCun default to ``gain=1``, He to
+``gain=sqrt(2)`` (the ReLU gain), exactly as in PyTorch's ``xavier_*_`` and
+``kaiming_*_``.
+
+>>> import initlib
+>>> W = initlib.he_normal((256, 784), rng=0)   # (fan_out, fan_in)
+>>> round(float(W.std() * (784 / 2) ** 0.5), 2)
+1.0
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from numbers import Integral, Real
+
+import numpy as np
+
+__all__ = [
+    "fans",
+    "variance_scaling",
+    "lecun_normal",
+    "lecun_uniform",
+    "xavier_normal",
+    "xavier_uniform",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "kaiming_normal",
+    "kaiming_uniform",
+    "orthogonal",
+    "zeros",
+    "ones",
+    "constant",
+    "normal",
+    "uniform",
+    "get_initializer",
+    "available_initializers",
+    "TRUNCATION_BOUND",
+    "TRUNCATED_NORMAL_STD",
+]
+
+MODES = ("fan_in", "fan_out", "fan_avg")
+DISTRIBUTIONS = ("normal", "truncated_normal", "uniform")
+
+#: ``truncated_normal`` draws from a normal cut at this many of its own std.
+TRUNCATION_BOUND = 2.0
+
+
+def _truncated_standard_normal_std(b):
+    r"""Std of N(0, 1) truncated to [-b, b]: sqrt(1 - 2 b φ(b) / (2 Φ(b) - 1)).
+
+    With :math:`\varphi` the standard normal density and
+    :math:`2\Phi(b) - 1 = \mathrm{erf}(b/\sqrt 2)` the mass kept.
+    """
+    density = math.exp(-b * b / 2) / math.sqrt(2 * math.pi)
+    mass = math.erf(b / math.sqrt(2))
+    return math.sqrt(1 - 2 * b * density / mass)
+
+
+#: Std of a standard normal truncated at ±2: 0.8796256610342398. Cutting off the
+#: tails shrinks the spread, so ``truncated_normal`` divides the target std by this
+#: number before cutting, which makes the variance of the draws exactly scale/n.
+#: (This is Keras's unexplained ``0.87962566103423978``.)
+TRUNCATED_NORMAL_STD = _truncated_standard_normal_std(TRUNCATION_BOUND)
+
+
+# ---------------------------------------------------------------------------
+# Input validation (the public boundary)
+# ---------------------------------------------------------------------------
+def _check_shape(shape, *, min_dims=0, who="shape"):
+    """Return ``shape`` as a tuple of Python ints, or raise a helpful error."""
+    if isinstance(shape, np.ndarray) and shape.ndim != 1:
+        raise TypeError(
+            f"{who} must be a tuple of ints such as (fan_out, fan_in), got an array "
+            f"with shape {shape.shape}; did you mean to pass `array.shape`?"
+        )
+    if isinstance(shape, Integral) and not isinstance(shape, (bool, np.bool_)):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list, np.ndarray)):
+        raise TypeError(
+            f"{who} must be a tuple or list of ints such as (fan_out, fan_in), got "
+            f"{shape!r} of type {type(shape).__name__}."
+        )
+    dims = tuple(shape.tolist() if isinstance(shape, np.ndarray) else shape)
+    for d in dims:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, Integral):
+            raise TypeError(
+                f"{who} must contain ints, got {dims!r} with {d!r} of type "
+                f"{type(d).__name__}; write sizes as ints, e.g. (64, 32), not (64.0, 32.0)."
+            )
+    dims = tuple(int(d) for d in dims)
+    if any(d <= 0 for d in dims):
+        raise ValueError(
+            f"{who} must contain positive sizes, got {dims!r}; every dimension must be >= 1."
+        )
+    if len(dims) < min_dims:
+        raise ValueError(
+            f"{who} must have at least {min_dims} dimensions (fan_out, fan_in, *kernel) "
+            f"to define fan_in and fan_out, got {dims!r} with {len(dims)}. Weight "
+            f"matrices are (fan_out, fan_in); for a bias vector use zeros, constant, "
+            f"normal or uniform, which accept any shape."
+        )
+    return dims
+
+
+def _check_real(value, name, *, minimum=None):
+    """A finite real number (optionally >= minimum) as a float, else a helpful error."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise TypeError(
+            f"{name} must be a real number, got {value!r} of type {type(value).__name__}."
+        )
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}.")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}.")
+    return value
+
+
+def _check_rng(rng):
+    """``np.random.default_rng(rng)`` for None, an int seed or a Generator (SPEC 7)."""
+    if isinstance(rng, np.random.RandomState):
+        raise TypeError(
+            "rng must be None, an int seed or a np.random.Generator, got a legacy "
+            "np.random.RandomState; use rng=np.random.default_rng(seed) instead."
+        )
+    if isinstance(rng, (bool, np.bool_)) or not (
+        rng is None
+        or isinstance(rng, (Integral, np.random.Generator, np.random.BitGenerator,
+                            np.random.SeedSequence))
+    ):
+        raise TypeError(
+            f"rng must be None, an int seed or a np.random.Generator, got {rng!r} of "
+            f"type {type(rng).__name__}; e.g. rng=0 or rng=np.random.default_rng(0)."
+        )
+    if isinstance(rng, Integral) and rng < 0:
+        raise ValueError(f"an int seed for rng must be >= 0, got {rng!r}.")
+    return np.random.default_rng(rng)
+
+
+def _check_choice(value, name, choices):
+    if value not in choices:
+        close = difflib.get_close_matches(str(value), choices, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"Unknown {name} {value!r}.{hint} Valid values: {', '.join(choices)}."
+        )
+    return value
+
+
+# ---------------------------------------------------------------------------
+# Fans
+# ---------------------------------------------------------------------------
+def fans(shape):
+    r"""Fan-in and fan-out of a weight tensor, by PyTorch's rule.
+
+    For ``shape = (fan_out, fan_in)`` (a dense layer) this returns
+    ``(shape[1], shape[0])``. For a convolution kernel
+    ``(out_channels, in_channels, *kernel_size)`` each output sees
+    ``in_channels * prod(kernel_size)`` inputs:
+
+    .. math:: \mathrm{fan\_in} = s_1 \prod_{k \ge 2} s_k, \qquad
+              \mathrm{fan\_out} = s_0 \prod_{k \ge 2} s_k.
+
+    Keras lays a dense kernel out as ``(fan_in, fan_out)``, the transpose:
+    pass ``W.T.shape`` for a Keras-style array.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        At least 2 positive sizes.
+
+    Returns
+    -------
+    (int, int)
+        ``(fan_in, fan_out)``.
+
+    Raises
+    ------
+    ValueError
+        Fewer than 2 dimensions, or a size < 1.
+    TypeError
+        Sizes that are not ints.
+
+    Examples
+    --------
+    >>> from initlib import fans
+    >>> fans((256, 784))        # W[l] is n[l] x n[l-1]
+    (784, 256)
+    >>> fans((64, 3, 5, 5))     # conv kernel: 3 channels x 5x5 window
+    (75, 1600)
+    """
+    dims = _check_shape(shape, min_dims=2)
+    receptive_field = math.prod(dims[2:])
+    return dims[1] * receptive_field, dims[0] * receptive_field
+
+
+# ---------------------------------------------------------------------------
+# The one general rule
+# ---------------------------------------------------------------------------
+def _truncated_normal(rng, shape, std):
+    """Normal with std ``std / TRUNCATED_NORMAL_STD`` cut at ±TRUNCATION_BOUND of it.
+
+    Redraws values outside the bound (rejection sampling: ~4.6 % of draws), so the
+    result has exactly the truncated distribution and variance ``std**2``.
+    """
+    z = rng.standard_normal(shape)
+    outside = np.abs(z) > TRUNCATION_BOUND
+    while outside.any():
+        z[outside] = rng.standard_normal(int(outside.sum()))
+        outside = np.abs(z) > TRUNCATION_BOUND
+    return z * (std / TRUNCATED_NORMAL_STD)
+
+
+def variance_scaling(shape, *, scale=1.0, mode="fan_in", distribution="normal", rng=None):
+    r"""Random weights with variance ``scale / n``: the rule behind every preset.
+
+    .. math:: \mathrm{Var}(W_{ij}) = \frac{\mathrm{scale}}{n}, \quad
+              n = \mathrm{fan\_in},\ \mathrm{fan\_out} \text{ or }
+              \tfrac12(\mathrm{fan\_in} + \mathrm{fan\_out})
+
+    ====================  ==========================================================
+    distribution          draws
+    ====================  ==========================================================
+    ``normal``            :math:`N(0, \mathrm{std}^2)`, std = :math:`\sqrt{\mathrm{scale}/n}`
+    ``uniform``           :math:`U(-\mathrm{limit}, \mathrm{limit})`,
+                          limit = :math:`\sqrt{3\,\mathrm{scale}/n}`
+                          (because Var U(-L, L) = L²/3)
+    ``truncated_normal``  normal with std :math:`\mathrm{std}/0.8796`, values beyond
+                          2 of *its* std redrawn; the cut removes spread and the
+                          division by :data:`TRUNCATED_NORMAL_STD` puts it back,
+                          so the variance is exactly scale/n and
+                          :math:`|W_{ij}| \le 2\,\mathrm{std}/0.8796 \approx 2.27\,\mathrm{std}`.
+    ====================  ==========================================================
+
+    Also known as Keras's ``VarianceScaling`` (Keras's kernel layout is the
+    transpose of ours). ``fan_avg`` with scale 1 is Glorot & Bengio (2010);
+    ``fan_in`` with scale 1 is LeCun et al. (1998), with scale 2 He et al. (2015).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(fan_out, fan_in)`` or ``(out_channels, in_channels, *kernel_size)``.
+    scale : float, default 1.0
+        Variance numerator, finite and >= 0. ``scale = gain**2``.
+    mode : {"fan_in", "fan_out", "fan_avg"}, default "fan_in"
+        Which fan is ``n`` (see :func:`fans`). ``fan_in`` preserves the
+        forward signal's variance, ``fan_out`` the backward gradient's.
+    distribution : {"normal", "truncated_normal", "uniform"}, default "normal"
+    rng : None, int or numpy.random.Generator
+        Source of randomness, normalized by ``np.random.default_rng(rng)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of the given shape.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``mode``/``distribution``, ``scale`` negative or not finite,
+        ``shape`` with fewer than 2 dims or a size < 1.
+    TypeError
+        Non-int sizes, a non-numeric ``scale``, an unsupported ``rng``.
+
+    References
+    ----------
+    Glorot & Bengio (2010). Understanding the difficulty of training deep
+    feedforward neural networks. AISTATS.
+    He, Zhang, Ren & Sun (2015). Delving deep into rectifiers. ICCV.
+
+    Examples
+    --------
+    >>> from initlib import variance_scaling
+    >>> W = variance_scaling((100, 400), scale=2.0, mode="fan_in",
+    ...                      distribution="uniform", rng=0)
+    >>> bool(abs(W).max() <= (3 * 2.0 / 400) ** 0.5)
+    True
+    """
+    dims = _check_shape(shape, min_dims=2)
+    scale = _check_real(scale, "scale", minimum=0.0)
+    _check_choice(mode, "mode", MODES)
+    _check_choice(distribution, "distribution", DISTRIBUTIONS)
+    rng = _check_rng(rng)
+
+    fan_in, fan_out = fans(dims)
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+    std = math.sqrt(scale / n)
+    if distribution == "normal":
+        return rng.normal(0.0, std, size=dims)
+    if distribution == "uniform":
+        limit = math.sqrt(3.0) * std  # Var U(-limit, limit) = limit**2 / 3 = std**2
+        return rng.uniform(-limit, limit, size=dims)
+    return _truncated_normal(rng, dims, std)
+
+
+# ---------------------------------------------------------------------------
+# Presets: std = gain / sqrt(n), i.e. scale = gain**2
+# ---------------------------------------------------------------------------
+def _scale(gain):
+    return _check_real(gain, "gain", minimum=0.0) ** 2
+
+
+def lecun_normal(shape, *, gain=1.0, rng=None):
+    r"""LeCun normal: :math:`N(0, \mathrm{gain}^2/\mathrm{fan\_in})`.
+
+    The rule the source text calls "Xavier" (``Var = 1/n[l-1]``); it keeps the
+    forward variance of a linear (or tanh near 0) layer.
+    ``variance_scaling(shape, scale=gain**2, mode="fan_in")``.
+
+    Reference: LeCun, Bottou, Orr & Müller (1998). Efficient BackProp.
+
+    >>> from initlib import lecun_normal
+    >>> lecun_normal((3, 4), rng=0).shape
+    (3, 4)
+    """
+    return variance_scaling(shape, scale=_scale(gain), mode="fan_in", rng=rng)
+
+
+def lecun_uniform(shape, *, gain=1.0, rng=None):
+    r"""LeCun uniform: :math:`U(\pm\,\mathrm{gain}\sqrt{3/\mathrm{fan\_in}})`.
+
+    Same variance as :func:`lecun_normal`. Reference: LeCun et al. (1998).
+
+    >>> from initlib import lecun_uniform
+    >>> bool(abs(lecun_uniform((3, 12), rng=0)).max() <= 0.5)
+    True
+    """
+    return variance_scaling(
+        shape, scale=_scale(gain), mode="fan_in", distribution="uniform", rng=rng
+    )
+
+
+def xavier_normal(shape, *, gain=1.0, rng=None):
+    r"""Xavier/Glorot normal: :math:`N\big(0,\ \mathrm{gain}^2 \cdot 2/(\mathrm{fan\_in}+\mathrm{fan\_out})\big)`.
+
+    Glorot & Bengio's compromise between keeping the forward variance
+    (1/fan_in) and the backward variance (1/fan_out). Also known as
+    ``glorot_normal`` (Keras) and ``xavier_normal_`` (PyTorch, same ``gain``).
+    ``variance_scaling(shape, scale=gain**2, mode="fan_avg")``.
+
+    Reference: Glorot & Bengio (2010). Understanding the difficulty of training
+    deep feedforward neural networks. AISTATS.
+
+    >>> from initlib import xavier_normal, gain
+    >>> W = xavier_normal((64, 32), gain=gain("tanh"), rng=0)
+    """
+    return variance_scaling(shape, scale=_scale(gain), mode="fan_avg", rng=rng)
+
+
+def xavier_uniform(shape, *, gain=1.0, rng=None):
+    r"""Xavier/Glorot uniform: :math:`U(\pm\,\mathrm{gain}\sqrt{6/(\mathrm{fan\_in}+\mathrm{fan\_out})})`.
+
+    Keras's default for ``Dense`` (``glorot_uniform``); PyTorch's
+    ``xavier_uniform_``. Same variance as :func:`xavier_normal`.
+    Reference: Glorot & Bengio (2010).
+
+    >>> from initlib import xavier_uniform
+    >>> bool(abs(xavier_uniform((10, 14), rng=0)).max() <= 0.5)
+    True
+    """
+    return variance_scaling(
+        shape, scale=_scale(gain), mode="fan_avg", distribution="uniform", rng=rng
+    )
+
+
+def he_normal(shape, *, gain=math.sqrt(2.0), mode="fan_in", rng=None):
+    r"""He/Kaiming normal: :math:`N(0, \mathrm{gain}^2/n)`, default ``gain = √2``: Var = 2/fan_in.
+
+    ReLU zeroes half its input, halving the second moment; doubling the
+    weight variance restores it. ``gain`` is the *whole* factor, as in PyTorch:
+    ``kaiming_normal_(w, a=s, mode=m, nonlinearity=f)`` equals
+    ``he_normal(w.shape, gain=initlib.gain(f, s), mode=m)`` (default
+    ``gain("relu") = √2``; leaky ReLU with slope ``s``: ``gain("leaky_relu", s)``).
+    ``mode="fan_out"`` preserves the backward pass instead.
+    ``variance_scaling(shape, scale=gain**2, mode=mode)``.
+
+    Also known as ``kaiming_normal`` (PyTorch) and ``he_normal`` (Keras).
+    Reference: He, Zhang, Ren & Sun (2015). Delving deep into rectifiers:
+    surpassing human-level performance on ImageNet classification. ICCV.
+
+    >>> from initlib import he_normal, gain
+    >>> W = he_normal((64, 32), gain=gain("leaky_relu", 0.2), rng=0)
+    """
+    return variance_scaling(shape, scale=_scale(gain), mode=mode, rng=rng)
+
+
+def he_uniform(shape, *, gain=math.sqrt(2.0), mode="fan_in", rng=None):
+    r"""He/Kaiming uniform: :math:`U(\pm\,\mathrm{gain}\sqrt{3/n})`, default :math:`\sqrt{6/\mathrm{fan\_in}}`.
+
+    Same variance as :func:`he_normal`; ``gain`` as there (PyTorch's
+    ``kaiming_uniform_``). Reference: He et al. (2015).
+
+    >>> from initlib import he_uniform
+    >>> bool(abs(he_uniform((10, 24), rng=0)).max() <= 0.5)
+    True
+    """
+    return variance_scaling(
+        shape, scale=_scale(gain), mode=mode, distribution="uniform", rng=rng
+    )
+
+
+# The field uses both names; they are the same functions.
+glorot_normal = xavier_normal
+glorot_uniform = xavier_uniform
+kaiming_normal = he_normal
+kaiming_uniform = he_uniform
+
+
+# ---------------------------------------------------------------------------
+# Orthogonal
+# ---------------------------------------------------------------------------
+def orthogonal(shape, *, gain=1.0, rng=None):
+    r"""A (semi-)orthogonal matrix times ``gain``: QR of a Gaussian matrix.
+
+    The array is viewed as a matrix ``(shape[0], prod(shape[1:]))`` (as in
+    PyTorch). With ``A`` a standard Gaussian matrix of the taller orientation,
+    ``A = QR`` and ``Q`` multiplied column-wise by ``sign(diag(R))``: without
+    that sign fix, ``Q`` is not uniformly (Haar) distributed. The result has
+    orthonormal rows if it is wide (``W W^T = gain^2 I``) and orthonormal
+    columns if it is tall (``W^T W = gain^2 I``). Every singular value equals
+    ``gain``, so a deep *linear* net with these weights preserves norms exactly.
+
+    Reference: Saxe, McClelland & Ganguli (2014). Exact solutions to the
+    nonlinear dynamics of learning in deep linear neural networks. ICLR.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        At least 2 dims.
+    gain : float, default 1.0
+        Multiplies the matrix (finite, >= 0).
+    rng : None, int or numpy.random.Generator
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from initlib import orthogonal
+    >>> W = orthogonal((3, 5), rng=0)
+    >>> np.allclose(W @ W.T, np.eye(3))
+    True
+    """
+    dims = _check_shape(shape, min_dims=2)
+    gain = _check_real(gain, "gain", minimum=0.0)
+    rng = _check_rng(rng)
+    rows, cols = dims[0], math.prod(dims[1:])
+    a = rng.standard_normal((max(rows, cols), min(rows, cols)))  # tall
+    q, r = np.linalg.qr(a)  # q: (max, min) with orthonormal columns
+    q = q * np.sign(np.diag(r))  # sign fix: Haar-distributed q
+    if rows < cols:
+        q = q.T
+    return gain * q.reshape(dims)
+
+
+# ---------------------------------------------------------------------------
+# Fixed and simple distributions (any shape, e.g. biases)
+# ---------------------------------------------------------------------------
+def zeros(shape, *, rng=None):
+    """All zeros (any shape). The usual bias init; for weights it keeps every
+    hidden unit identical (chapter 1: symmetry).
+
+    >>> from initlib import zeros
+    >>> zeros((2, 3)).sum()
+    np.float64(0.0)
+    """
+    return np.zeros(_check_shape(shape))
+
+
+def ones(shape, *, rng=None):
+    """All ones (any shape).
+
+    >>> from initlib import ones
+    >>> ones(3)
+    array([1., 1., 1.])
+    """
+    return np.ones(_check_shape(shape))
+
+
+def constant(shape, *, value, rng=None):
+    """Every entry equal to ``value`` (any shape). Non-zero constants are still symmetric.
+
+    >>> from initlib import constant
+    >>> constant((2, 2), value=0.5)
+    array([[0.5, 0.5],
+           [0.5, 0.5]])
+    """
+    return np.full(_check_shape(shape), _check_real(value, "value"))
+
+
+def normal(shape, *, mean=0.0, std=0.05, rng=None):
+    """Normal draws :math:`N(\\mathrm{mean}, \\mathrm{std}^2)`, any shape; ``std`` ignores fans.
+
+    Keras's ``RandomNormal`` (same default std 0.05); the "small random numbers"
+    of the source text, e.g. ``std=0.01``.
+
+    >>> from initlib import normal
+    >>> normal((2, 3), std=0.01, rng=0).shape
+    (2, 3)
+    """
+    dims = _check_shape(shape)
+    mean = _check_real(mean, "mean")
+    std = _check_real(std, "std", minimum=0.0)
+    return _check_rng(rng).normal(mean, std, size=dims)
+
+
+def uniform(shape, *, low=-0.05, high=0.05, rng=None):
+    """Uniform draws :math:`U(\\mathrm{low}, \\mathrm{high})`, any shape.
+
+    Keras's ``RandomUniform`` (same defaults). PyTorch's ``nn.Linear`` default
+    is ``uniform(shape, low=-1/sqrt(fan_in), high=1/sqrt(fan_in))``.
+
+    >>> from initlib import uniform
+    >>> bool((uniform(100, low=0, high=1, rng=0) < 1).all())
+    True
+    """
+    dims = _check_shape(shape)
+    low = _check_real(low, "low")
+    high = _check_real(high, "high")
+    if not low < high:
+        raise ValueError(
+            f"uniform needs low < high, got low={low!r}, high={high!r}; "
+            f"e.g. low=-0.05, high=0.05."
+        )
+    return _check_rng(rng).uniform(low, high, size=dims)
+
+
+# ---------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------
+_INITIALIZERS = {
+    "zeros": zeros,
+    "ones": ones,
+    "constant": constant,
+    "normal": normal,
+    "uniform": uniform,
+    "variance_scaling": variance_scaling,
+    "lecun_normal": lecun_normal,
+    "lecun_uniform": lecun_uniform,
+    "xavier_normal": xavier_normal,
+    "xavier_uniform": xavier_uniform,
+    "glorot_normal": glorot_normal,
+    "glorot_uniform": glorot_uniform,
+    "he_normal": he_normal,
+    "he_uniform": he_uniform,
+    "kaiming_normal": kaiming_normal,
+    "kaiming_uniform": kaiming_uniform,
+    "orthogonal": orthogonal,
+}
+
+
+def available_initializers():
+    """Names accepted by :func:`get_initializer`, in a fixed order.
+
+    >>> from initlib import available_initializers
+    >>> "he_normal" in available_initializers()
+    True
+    """
+    return list(_INITIALIZERS)
+
+
+def get_initializer(name):
+    """The initializer function called ``name``; a callable is returned unchanged.
+
+    Parameters
+    ----------
+    name : str or callable
+        One of :func:`available_initializers`, or a function
+        ``f(shape, *, rng=None, **options)``.
+
+    Raises
+    ------
+    ValueError
+        Unknown name; the message lists the valid names and the closest match.
+    TypeError
+        Neither a string nor a callable.
+
+    Examples
+    --------
+    >>> from initlib import get_initializer
+    >>> init = get_initializer("glorot_uniform")
+    >>> init((4, 3), rng=0).shape
+    (4, 3)
+    """
+    if callable(name):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(
+            f"initializer must be a name (str) or a function f(shape, *, rng=None), "
+            f"got {name!r} of type {type(name).__name__}."
+        )
+    if name not in _INITIALIZERS:
+        close = difflib.get_close_matches(name, list(_INITIALIZERS), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"Unknown initializer {name!r}.{hint} Valid names: "
+            f"{', '.join(_INITIALIZERS)}. Or pass a function f(shape, *, rng=None)."
+        )
+    return _INITIALIZERS[name]
