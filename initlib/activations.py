@@ -259,15 +259,20 @@ def gain(nonlinearity, param=None):
       :math:`E[\mathrm{relu}(z)^2] = \mathrm{Var}(z)/2`; a gain of
       :math:`\sqrt 2` (weight variance :math:`2/\mathrm{fan\_in}`) restores it.
       Leaky ReLU keeps :math:`(1+s^2)/2` of the second moment, hence its gain.
-    - **tanh**: 5/3 is an empirical choice, not derived. For
+    - **tanh**: 5/3 is an empirical choice, not a derivation. It arrived with
+      the pull request that added ``calculate_gain`` to PyTorch (2017,
+      pytorch/pytorch#1172) without a stated reason, and PyTorch's issue
+      #24991 asks how the table's values were obtained. What is true: for
       :math:`z \sim N(0, 1)`, :math:`E[\tanh(z)^2] \approx 0.3943`, so the
       gain that makes unit-variance pre-activations a fixed point of the
       layer-to-layer variance map is :math:`1/\sqrt{0.3943} \approx 1.593`.
       5/3 is a little larger: with it the pre-activation variance settles at
       :math:`q^* \approx 1.18` (a stable fixed point of
       :math:`q \mapsto (5/3)^2 E[\tanh(\sqrt{q}\,z)^2]`), so tanh units work
-      slightly into their nonlinear range instead of decaying toward the
-      linear regime. (The tests check these numbers.)
+      slightly into their nonlinear range. Since :math:`\tanh'(0) = 1`, any
+      gain :math:`\le 1` lets the variance shrink toward 0 with depth, and
+      any gain :math:`> 1` gives a non-zero fixed point. (The tests check
+      these numbers.)
     - **sigmoid**: 1, although its slope at 0 is 1/4; PyTorch keeps 1.
     - **selu**: 3/4 is PyTorch's choice, not Klambauer et al.'s; for
       self-normalizing networks use ``gain("linear")`` (Var(w) = 1/fan_in),
