@@ -1,2 +1,718 @@
-"""(under construction)"""
-__all__ = []
+r"""A small multilayer perceptron in numpy: forward pass, backward pass, loss and gradients.
+
+Notation (the chapters' and the source text's): a network with layer sizes
+``[n0, n1, ..., nL]`` has L layers; layer :math:`l = 1..L` computes
+
+.. math::
+
+    z^{[l]} = a^{[l-1]} W^{[l]\top} + b^{[l]}, \qquad a^{[l]} = f^{[l]}(z^{[l]}),
+
+with :math:`a^{[0]} = X` of shape ``(batch, n0)``, :math:`W^{[l]}` of shape
+``(n[l], n[l-1]) = (fan_out, fan_in)`` (PyTorch's layout; Keras stores the
+transpose) and :math:`f^{[L]}` the output function (softmax, sigmoid or
+identity). In code, the math's layer ``l`` is ``weights[l - 1]``.
+
+The backward pass is the chain rule, one line per step, from the output down:
+
+.. math::
+
+    \frac{\partial L}{\partial W^{[l]}} = \delta^{[l]\top} a^{[l-1]},\quad
+    \frac{\partial L}{\partial b^{[l]}} = \textstyle\sum_{\rm batch} \delta^{[l]},\quad
+    \frac{\partial L}{\partial a^{[l-1]}} = \delta^{[l]} W^{[l]},\quad
+    \delta^{[l-1]} = \frac{\partial L}{\partial a^{[l-1]}} \odot f'(z^{[l-1]}),
+
+where :math:`\delta^{[l]} = \partial L / \partial z^{[l]}`. For each output and
+its loss the first delta is simply ``(prediction - target) / batch``.
+
+>>> import numpy as np
+>>> from initlib import MLP
+>>> net = MLP([2, 8, 3], activation="relu", init="he_normal", rng=0)
+>>> X = np.array([[0.5, -1.0], [2.0, 0.0]]); y = np.array([0, 2])
+>>> loss, grads = net.loss_and_grads(X, y)
+>>> [dW.shape for dW, db in grads]
+[(8, 2), (3, 8)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+
+from . import activations as _activations
+from . import initializers as _initializers
+
+__all__ = ["MLP", "ForwardPass", "Backprop", "available_outputs"]
+
+_OUTPUTS = ("softmax", "sigmoid", "linear")
+
+
+def available_outputs():
+    """Output layers (and their losses) accepted by :class:`MLP`.
+
+    ``softmax``: mean cross-entropy with integer class labels; ``sigmoid``: mean
+    binary cross-entropy with 0/1 labels; ``linear``: mean over the batch of
+    :math:`\\tfrac12\\lVert \\hat y - y\\rVert^2`.
+
+    >>> from initlib import available_outputs
+    >>> available_outputs()
+    ['softmax', 'sigmoid', 'linear']
+    """
+    return list(_OUTPUTS)
+
+
+# ---------------------------------------------------------------------------
+# Output functions and their losses. Each returns (loss, delta) where
+# delta = dL/dz[L], the gradient of the mean loss with respect to the logits.
+# All three pairs are "canonical": delta = (prediction - target) / batch.
+# ---------------------------------------------------------------------------
+def _softmax(z):
+    """Row-wise softmax, shifted by the row max so exp never overflows."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _softmax_cross_entropy(z, p, y):
+    """Mean cross-entropy -log p[y] from the logits (log-sum-exp), and its delta."""
+    n = z.shape[0]
+    shifted = z - z.max(axis=1, keepdims=True)                    # (batch, C), max 0
+    log_sum_exp = np.log(np.exp(shifted).sum(axis=1))             # (batch,)
+    loss = np.mean(log_sum_exp - shifted[np.arange(n), y])        # mean of -log p[y]
+    delta = p.copy()                                              # dL/dz = (p - onehot(y)) / n
+    delta[np.arange(n), y] -= 1
+    delta /= n
+    return loss, delta
+
+
+def _sigmoid(z):
+    return _activations.sigmoid.forward(z)
+
+
+def _binary_cross_entropy(z, p, y):
+    """Mean BCE from the logits: max(z,0) - z y + log(1 + exp(-|z|)), and its delta."""
+    n = z.shape[0]
+    loss = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+    delta = (p - y) / n                                           # (batch, 1)
+    return loss, delta
+
+
+def _identity(z):
+    return z
+
+
+def _half_squared_error(z, yhat, y):
+    """Mean over the batch of 1/2 ||yhat - y||^2, and its delta."""
+    n = z.shape[0]
+    diff = yhat - y                                               # (batch, n_out)
+    loss = 0.5 * np.sum(diff * diff) / n
+    return loss, diff / n
+
+
+_OUTPUT_FUNCTIONS = {
+    "softmax": (_softmax, _softmax_cross_entropy),
+    "sigmoid": (_sigmoid, _binary_cross_entropy),
+    "linear": (_identity, _half_squared_error),
+}
+
+
+# ---------------------------------------------------------------------------
+# Records returned by the forward and backward passes
+# ---------------------------------------------------------------------------
+@dataclass
+class ForwardPass:
+    """Every layer's values from one forward pass.
+
+    Attributes
+    ----------
+    activations : list of ndarray
+        ``[X, a1, ..., aL]``: ``activations[l]`` is :math:`a^{[l]}`, shape
+        ``(batch, n[l])``; the last one is the network's output.
+    preactivations : list of ndarray
+        ``[z1, ..., zL]``: ``preactivations[l - 1]`` is :math:`z^{[l]}` (indexed
+        like ``weights``); the last one holds the logits.
+    """
+
+    activations: list
+    preactivations: list
+
+    @property
+    def output(self):
+        """The network's output :math:`a^{[L]}` (probabilities for softmax/sigmoid)."""
+        return self.activations[-1]
+
+
+@dataclass
+class Backprop:
+    r"""Everything one forward and backward pass computes, layer by layer.
+
+    Attributes
+    ----------
+    loss : float
+        Mean loss over the batch.
+    grads : list of (ndarray, ndarray)
+        ``[(dW, db), ...]``: :math:`\partial L/\partial W^{[l]}`,
+        :math:`\partial L/\partial b^{[l]}`, shaped like ``weights``/``biases``.
+    activations : list of ndarray
+        ``[X, a1, ..., aL]`` as in :class:`ForwardPass`.
+    preactivations : list of ndarray
+        ``[z1, ..., zL]``, indexed like ``weights``.
+    grad_preactivations : list of ndarray
+        ``[dL/dz1, ..., dL/dzL]`` (the deltas :math:`\delta^{[l]}`), indexed
+        like ``preactivations``. These are the "back-propagated gradients" of
+        Glorot & Bengio (2010), figure 7.
+    grad_activations : list of ndarray
+        ``[dL/dX, dL/da1, ..., dL/da(L-1)]``: ``grad_activations[l]`` is
+        :math:`\partial L/\partial a^{[l]}`, indexed like ``activations``
+        (the output layer's is left out).
+
+    The gradients are of the *mean* loss, so each carries a factor ``1/batch``.
+    """
+
+    loss: float
+    grads: list
+    activations: list
+    preactivations: list
+    grad_preactivations: list
+    grad_activations: list
+
+    @property
+    def deltas(self):
+        """Alias of ``grad_preactivations``."""
+        return self.grad_preactivations
+
+
+# ---------------------------------------------------------------------------
+# Validation helpers (the public boundary)
+# ---------------------------------------------------------------------------
+def _check_layer_sizes(layer_sizes):
+    try:
+        sizes = list(layer_sizes)
+    except TypeError:
+        raise TypeError(
+            f"layer_sizes must be a list of ints such as [2, 16, 16, 2], got "
+            f"{layer_sizes!r} of type {type(layer_sizes).__name__}."
+        ) from None
+    if len(sizes) < 2:
+        raise ValueError(
+            f"layer_sizes needs at least 2 entries (inputs and outputs), got {sizes!r}; "
+            f"e.g. [2, 16, 1] for 2 inputs, one hidden layer of 16 units and 1 output."
+        )
+    for n in sizes:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, Integral):
+            raise TypeError(
+                f"layer_sizes must contain ints, got {sizes!r} with {n!r} of type "
+                f"{type(n).__name__}."
+            )
+    if any(n < 1 for n in sizes):
+        raise ValueError(
+            f"layer_sizes must be positive, got {sizes!r}: a layer of width "
+            f"{min(sizes)} has no units. Every entry must be >= 1."
+        )
+    return tuple(int(n) for n in sizes)
+
+
+def _check_dtype(dtype):
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(
+            f"dtype must be float32 or float64, got {dtype}; e.g. dtype=np.float32."
+        )
+    return dtype
+
+
+def _per_layer(spec, n, what):
+    """``spec`` repeated ``n`` times, or checked to have ``n`` entries if a list/tuple."""
+    if isinstance(spec, (list, tuple)):
+        if len(spec) != n:
+            raise ValueError(
+                f"{what} was given as a list of {len(spec)} entries, but the network "
+                f"needs {n} (one per {'hidden ' if what == 'activation' else ''}layer); "
+                f"pass a single value to use it everywhere, or a list of length {n}."
+            )
+        return list(spec)
+    return [spec] * n
+
+
+def _make_parameter(spec, shape, rng, dtype, what):
+    """Draw or copy one weight matrix or bias vector from an init spec."""
+    if spec is None:
+        value = np.zeros(shape)
+    elif isinstance(spec, np.ndarray):
+        value = np.array(spec, dtype=np.float64)
+    elif isinstance(spec, Real) and not isinstance(spec, (bool, np.bool_)):
+        value = np.full(shape, float(spec))
+    elif isinstance(spec, str) or callable(spec):
+        value = np.asarray(_initializers.get_initializer(spec)(shape, rng=rng))
+    else:
+        raise TypeError(
+            f"{what} must be an initializer name (e.g. 'he_normal'), a function "
+            f"f(shape, rng=...), a number or an array, got {spec!r} of type "
+            f"{type(spec).__name__}."
+        )
+    if value.shape != shape:
+        raise ValueError(
+            f"{what} gave an array of shape {value.shape}, expected {shape} "
+            f"(weights are (fan_out, fan_in) = (n[l], n[l-1]); biases are (n[l],))."
+        )
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{what} contains NaN or inf; initial parameters must be finite.")
+    return value.astype(dtype)
+
+
+def _check_finite(name, a):
+    if not np.all(np.isfinite(a)):
+        bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
+        raise ValueError(
+            f"{name} contains {bad} NaN or inf value(s); clean the data first, e.g. "
+            f"drop those rows with {name}[np.isfinite({name}).all(axis=1)]."
+        )
+
+
+# ---------------------------------------------------------------------------
+# The network
+# ---------------------------------------------------------------------------
+class MLP:
+    r"""A fully connected network: hidden activations, an output layer and its loss.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[n0, n1, ..., nL]``: inputs, hidden widths, outputs (at least 2 entries).
+    activation : str, Activation or list
+        Hidden-layer activation: a name from :func:`initlib.available_activations`,
+        an :class:`~initlib.Activation` (e.g. ``get_activation("leaky_relu", 0.2)``),
+        or a list with one per hidden layer (``L - 1`` entries).
+    init : str, callable, number, ndarray or list
+        How to initialize each weight matrix: an initializer name (see
+        :func:`initlib.available_initializers`), a function ``f(shape, rng=...)``
+        (e.g. ``functools.partial(initlib.normal, std=0.01)``), a number (every
+        entry equal to it) or an array of the right shape (copied). A list gives
+        one spec per layer (``L`` entries), e.g. ``["zeros", "zeros", "xavier_normal"]``.
+    output : {"softmax", "sigmoid", "linear"}
+        Output function and loss: softmax + mean cross-entropy with integer labels
+        (needs ``nL >= 2``); sigmoid + mean binary cross-entropy with 0/1 labels
+        (needs ``nL == 1``); identity + mean of :math:`\tfrac12\lVert\hat y-y\rVert^2`.
+    rng : None, int or Generator
+        Seed for the random initializers, normalized with ``np.random.default_rng``.
+        The generator is split with ``rng.spawn(L)``: layer ``l`` draws its
+        weights (and then its biases, from a sub-stream) from child ``l`` only, so
+        changing one layer's width or initializer, or adding layers at the end,
+        leaves the other layers' draws unchanged.
+    dtype : {np.float64, np.float32}
+        Dtype of the parameters and of every computation (float32 for speed).
+    bias_init : None or like ``init``
+        ``None`` (default): biases start at zero. Otherwise a spec as for
+        ``init``, called with shape ``(n[l],)`` (a number such as 0.01 is a
+        constant; zeros/constant/normal/uniform accept 1-D shapes).
+
+    Attributes
+    ----------
+    weights : list of ndarray
+        ``weights[l - 1]`` is :math:`W^{[l]}`, shape ``(n[l], n[l-1])``. You may
+        assign to entries directly (``net.weights[0] = 1.5 * np.eye(2)``); the
+        shape is checked at the next call.
+    biases : list of ndarray
+        ``biases[l - 1]`` is :math:`b^{[l]}`, shape ``(n[l],)``.
+    layer_sizes : tuple of int
+    hidden_activations : list of Activation
+        One per hidden layer.
+    output : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from initlib import MLP
+    >>> net = MLP([2, 16, 16, 1], activation="tanh", output="sigmoid", rng=0)
+    >>> net
+    MLP([2, 16, 16, 1], activation='tanh', output='sigmoid', init='xavier_normal', dtype=float64, n_params=337)
+    >>> net.forward(np.zeros((3, 2))).shape
+    (3, 1)
+    >>> deep_linear = MLP.from_weights([1.5 * np.eye(2)] * 10, activation="linear", output="linear")
+    >>> deep_linear.forward(np.array([[1.0, 0.0]]))  # 1.5**10
+    array([[57.66503906,  0.        ]])
+    """
+
+    def __init__(self, layer_sizes, *, activation="tanh", init="xavier_normal",
+                 output="softmax", rng=None, dtype=np.float64, bias_init=None):
+        self.layer_sizes = _check_layer_sizes(layer_sizes)
+        n_layers = len(self.layer_sizes) - 1
+        acts = _per_layer(activation, n_layers - 1, "activation")
+        self.hidden_activations = [_activations.get_activation(a) for a in acts]
+        if output not in _OUTPUTS:
+            raise ValueError(
+                f"Unknown output {output!r}. Valid outputs: {', '.join(_OUTPUTS)} "
+                f"(softmax for class labels, sigmoid for 0/1 labels, linear for regression)."
+            )
+        n_out = self.layer_sizes[-1]
+        if output == "softmax" and n_out < 2:
+            raise ValueError(
+                f"output='softmax' needs at least 2 output units, got layer_sizes[-1]={n_out}; "
+                f"for a binary problem with one output unit use output='sigmoid'."
+            )
+        if output == "sigmoid" and n_out != 1:
+            raise ValueError(
+                f"output='sigmoid' needs exactly 1 output unit (binary labels 0/1), got "
+                f"layer_sizes[-1]={n_out}; for {n_out} classes use output='softmax'."
+            )
+        self.output = output
+        self._output_fn, self._loss_fn = _OUTPUT_FUNCTIONS[output]
+        self.dtype = _check_dtype(dtype)
+        self.init = init if isinstance(init, str) else "custom"
+
+        streams = np.random.default_rng(rng).spawn(n_layers)
+        inits = _per_layer(init, n_layers, "init")
+        bias_inits = _per_layer(bias_init, n_layers, "bias_init")
+        self.weights, self.biases = [], []
+        for l in range(1, n_layers + 1):
+            shape = (self.layer_sizes[l], self.layer_sizes[l - 1])    # (fan_out, fan_in)
+            weight_rng, bias_rng = streams[l - 1].spawn(2)
+            self.weights.append(_make_parameter(
+                inits[l - 1], shape, weight_rng, self.dtype, f"init for layer {l}"))
+            self.biases.append(_make_parameter(
+                bias_inits[l - 1], shape[:1], bias_rng, self.dtype, f"bias_init for layer {l}"))
+
+    @classmethod
+    def from_weights(cls, weights, biases=None, *, activation="tanh", output="linear",
+                     dtype=None):
+        """A network with the given weight matrices (copied), e.g. ``W = 1.5 I`` in every layer.
+
+        Parameters
+        ----------
+        weights : list of array_like
+            ``[W1, ..., WL]`` with ``W[l].shape == (n[l], n[l-1])``; consecutive
+            shapes must chain.
+        biases : list of array_like, optional
+            ``[b1, ..., bL]``; zeros by default.
+        activation, output
+            As for :class:`MLP` (note the default ``output="linear"`` here).
+        dtype : optional
+            Defaults to float32 if every weight matrix is float32, else float64.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from initlib import MLP
+        >>> net = MLP.from_weights([0.5 * np.eye(2)] * 3, activation="linear")
+        >>> net.forward(np.array([[8.0, 8.0]]))
+        array([[1., 1.]])
+        """
+        weights = [np.asarray(W) for W in weights]
+        if len(weights) == 0:
+            raise ValueError("from_weights needs at least one weight matrix, got an empty list.")
+        for l, W in enumerate(weights, start=1):
+            if W.ndim != 2:
+                raise ValueError(
+                    f"weights[{l - 1}] (layer {l}) must be a 2-D (fan_out, fan_in) matrix, "
+                    f"got shape {W.shape}."
+                )
+            if l > 1 and W.shape[1] != weights[l - 2].shape[0]:
+                raise ValueError(
+                    f"weights[{l - 1}] has shape {W.shape} but the previous layer has "
+                    f"{weights[l - 2].shape[0]} outputs; W[l] must be (n[l], n[l-1])."
+                )
+        sizes = [weights[0].shape[1]] + [W.shape[0] for W in weights]
+        if dtype is None:
+            dtype = np.float32 if all(W.dtype == np.float32 for W in weights) else np.float64
+        return cls(sizes, activation=activation, init=list(weights), output=output,
+                   dtype=dtype, bias_init=None if biases is None else list(biases))
+
+    # -- basic properties ---------------------------------------------------
+    @property
+    def n_layers(self):
+        """L, the number of weight matrices."""
+        return len(self.layer_sizes) - 1
+
+    @property
+    def n_params(self):
+        """Number of trainable numbers (weights and biases)."""
+        return int(sum(W.size + b.size for W, b in zip(self.weights, self.biases)))
+
+    @property
+    def is_classifier(self):
+        """True for softmax and sigmoid outputs."""
+        return self.output != "linear"
+
+    def __repr__(self):
+        names = [a.name if a.param is None else f"{a.name}({a.param:g})"
+                 for a in self.hidden_activations]
+        act = names[0] if len(set(names)) == 1 else names
+        return (
+            f"MLP({list(self.layer_sizes)}, activation={act!r}, output={self.output!r}, "
+            f"init={self.init!r}, dtype={self.dtype}, n_params={self.n_params})"
+        )
+
+    def copy(self):
+        """An independent copy (parameters copied, activations shared)."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.weights = [W.copy() for W in self.weights]
+        new.biases = [b.copy() for b in self.biases]
+        new.hidden_activations = list(self.hidden_activations)
+        return new
+
+    # -- validation ---------------------------------------------------------
+    def _check_parameters(self):
+        """Shapes and dtype of weights/biases, which users may assign directly."""
+        for name, params in (("weights", self.weights), ("biases", self.biases)):
+            if len(params) != self.n_layers:
+                raise ValueError(
+                    f"net.{name} has {len(params)} entries but the network has "
+                    f"{self.n_layers} layers; build a new MLP to change the depth."
+                )
+        for l in range(1, self.n_layers + 1):
+            expected = (self.layer_sizes[l], self.layer_sizes[l - 1])
+            for name, params, shape in (("weights", self.weights, expected),
+                                        ("biases", self.biases, expected[:1])):
+                p = params[l - 1]
+                if not isinstance(p, np.ndarray) or p.dtype != self.dtype:
+                    p = params[l - 1] = np.array(p, dtype=self.dtype)
+                if p.shape != shape:
+                    raise ValueError(
+                        f"net.{name}[{l - 1}] (layer {l}) has shape {p.shape}, expected "
+                        f"{shape} for layer_sizes {list(self.layer_sizes)}; assign an array "
+                        f"of that shape, or build a new MLP for another architecture."
+                    )
+
+    def _check_X(self, X, name="X"):
+        X = np.asarray(X)
+        if X.dtype == object or not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
+            raise TypeError(f"{name} must be a numeric array, got dtype {X.dtype}.")
+        if X.ndim != 2:
+            raise ValueError(
+                f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}; "
+                f"reshape one example with {name}.reshape(1, -1) or one feature with "
+                f"{name}.reshape(-1, 1)."
+            )
+        if X.shape[1] != self.layer_sizes[0]:
+            raise ValueError(
+                f"{name} has {X.shape[1]} features (shape {X.shape}) but the network "
+                f"expects {self.layer_sizes[0]} inputs (layer_sizes[0]); build the MLP "
+                f"with layer_sizes[0] = {X.shape[1]} or pass the right columns."
+            )
+        if X.shape[0] == 0:
+            raise ValueError(f"{name} has no rows (shape {X.shape}); pass at least one example.")
+        X = X.astype(self.dtype, copy=False)
+        _check_finite(name, X)
+        return X
+
+    def _check_y(self, y, n, name="y"):
+        """Targets in the internal form: int (n,) | float (n, 1) | float (n, n_out)."""
+        y = np.asarray(y)
+        n_out = self.layer_sizes[-1]
+        if y.shape[0:1] != (n,):
+            raise ValueError(
+                f"X and {name} have different lengths: X has {n} rows, {name} has shape "
+                f"{y.shape}; pass one target per example."
+            )
+        if y.dtype == object or not (np.issubdtype(y.dtype, np.number) or y.dtype == bool):
+            raise TypeError(f"{name} must be a numeric array, got dtype {y.dtype}.")
+        if self.output == "linear":
+            if y.ndim == 1 and n_out == 1:
+                y = y[:, None]
+            if y.shape != (n, n_out):
+                raise ValueError(
+                    f"output='linear' with {n_out} output(s) needs {name} of shape "
+                    f"({n}, {n_out}){' or (n,)' if n_out == 1 else ''}, got {y.shape}."
+                )
+            y = y.astype(self.dtype, copy=False)
+            _check_finite(name, y)
+            return y
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            hint = (f" For one-hot rows use {name}.argmax(axis=1)." if self.output == "softmax"
+                    else "")
+            raise ValueError(
+                f"output={self.output!r} needs {name} of shape (n,) or (n, 1) with one "
+                f"label per example, got shape {y.shape}.{hint}"
+            )
+        if np.issubdtype(y.dtype, np.floating):
+            _check_finite(name, y)
+        if self.output == "softmax":
+            if not (np.issubdtype(y.dtype, np.integer) or np.all(y == np.round(y))) or y.dtype == bool:
+                raise ValueError(
+                    f"output='softmax' needs integer class labels in [0, {n_out}), got "
+                    f"{name} of dtype {y.dtype} with values such as {y[:3].tolist()}; "
+                    f"encode classes as 0, 1, ..., {n_out - 1}."
+                )
+            if y.min() < 0 or y.max() >= n_out:
+                raise ValueError(
+                    f"class labels must be in [0, {n_out}) for a network with {n_out} "
+                    f"outputs, got labels from {y.min()} to {y.max()}; relabel them as "
+                    f"0..{n_out - 1} or change layer_sizes[-1]."
+                )
+            return y.astype(np.intp, copy=False)
+        # sigmoid
+        if not np.all((y == 0) | (y == 1)):
+            bad = y[(y != 0) & (y != 1)][:3].tolist()
+            raise ValueError(
+                f"output='sigmoid' needs 0/1 labels, got {name} with values such as {bad}; "
+                f"for more classes use output='softmax' with layer_sizes[-1] = n_classes."
+            )
+        return y.astype(self.dtype)[:, None]
+
+    # -- forward and backward (no validation: the public methods validate) ---
+    def _forward(self, X):
+        """[X, a1..aL] and [z1..zL]."""
+        a, z = [X], []
+        for l in range(1, self.n_layers + 1):
+            z_l = a[l - 1] @ self.weights[l - 1].T                 # (batch, n[l])
+            z_l += self.biases[l - 1]
+            z.append(z_l)
+            f = (self.hidden_activations[l - 1].forward if l < self.n_layers
+                 else self._output_fn)
+            a.append(f(z_l))                                       # a[l] = f(z[l])
+        return a, z
+
+    def _backward(self, a, z, y, keep=False):
+        """Loss, grads and (if ``keep``) every layer's dL/dz and dL/da."""
+        L = self.n_layers
+        loss, dz = self._loss_fn(z[-1], a[-1], y)                  # dz = dL/dz[L]: (batch, n[L])
+        grads, dzs, das = [None] * L, [None] * L, [None] * L
+        for l in range(L, 0, -1):
+            dzs[l - 1] = dz
+            W = self.weights[l - 1]                                # W[l]: (n[l], n[l-1])
+            dW = dz.T @ a[l - 1]                                   # dL/dW[l] = dz[l]^T a[l-1]: (n[l], n[l-1])
+            db = dz.sum(axis=0)                                    # dL/db[l] = sum_batch dz[l]: (n[l],)
+            grads[l - 1] = (dW, db)
+            if l == 1 and not keep:
+                break
+            da = dz @ W                                            # dL/da[l-1] = dz[l] W[l]: (batch, n[l-1])
+            das[l - 1] = da
+            if l == 1:
+                break
+            fprime = self.hidden_activations[l - 2].derivative(z[l - 2], a[l - 1])
+            if keep:                                               # dL/dz[l-1] = dL/da[l-1] * f'(z[l-1])
+                dz = da * fprime
+            else:
+                da *= fprime                                       # same, in place (da not kept)
+                dz = da
+        return float(loss), grads, dzs, das
+
+    # -- public API ---------------------------------------------------------
+    def forward_pass(self, X):
+        """Run the network and keep every layer's pre-activation and activation.
+
+        Returns
+        -------
+        ForwardPass
+            ``.activations == [X, a1, ..., aL]``, ``.preactivations == [z1, ..., zL]``.
+        """
+        self._check_parameters()
+        X = self._check_X(X)
+        with np.errstate(all="ignore"):
+            a, z = self._forward(X)
+        return ForwardPass(a, z)
+
+    def forward(self, X):
+        """The network's output for a batch ``X`` of shape ``(batch, n0)``.
+
+        Probabilities ``(batch, nL)`` for softmax, ``(batch, 1)`` for sigmoid,
+        values ``(batch, nL)`` for a linear output.
+        """
+        return self.forward_pass(X).output
+
+    __call__ = forward
+
+    def activations(self, X):
+        """Every layer's output ``[X, a1, ..., aL]`` (``X`` cast to the net's dtype)."""
+        return self.forward_pass(X).activations
+
+    def preactivations(self, X):
+        """Every layer's pre-activation ``[z1, ..., zL]`` (indexed like ``weights``)."""
+        return self.forward_pass(X).preactivations
+
+    def loss(self, X, y):
+        """Mean loss of the batch (cross-entropy, binary cross-entropy or half squared error)."""
+        self._check_parameters()
+        X = self._check_X(X)
+        y = self._check_y(y, len(X))
+        with np.errstate(all="ignore"):
+            a, z = self._forward(X)
+            return float(self._loss_fn(z[-1], a[-1], y)[0])
+
+    def loss_and_grads(self, X, y):
+        """Mean loss of the batch and its gradient with respect to every parameter.
+
+        Returns
+        -------
+        loss : float
+        grads : list of (dW, db)
+            One pair per layer, shaped like ``weights[l]`` and ``biases[l]``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from initlib import MLP
+        >>> net = MLP([3, 4, 2], rng=0)
+        >>> loss, grads = net.loss_and_grads(np.ones((5, 3)), np.array([0, 1, 1, 0, 1]))
+        >>> round(loss, 4), grads[0][0].shape, grads[1][1].shape
+        (0.7289, (4, 3), (2,))
+        """
+        self._check_parameters()
+        X = self._check_X(X)
+        y = self._check_y(y, len(X))
+        with np.errstate(all="ignore"):
+            a, z = self._forward(X)
+            loss, grads, _, _ = self._backward(a, z, y)
+        return loss, grads
+
+    def backprop(self, X, y):
+        """One forward and backward pass, keeping every layer's values and gradients.
+
+        Use it to look inside: histograms of activations ``a[l]``, of
+        pre-activations ``z[l]``, and of the back-propagated gradients
+        ``dL/dz[l]`` and ``dL/da[l]``.
+
+        Returns
+        -------
+        Backprop
+            ``loss``, ``grads``, ``activations``, ``preactivations``,
+            ``grad_preactivations`` (dL/dz per layer) and ``grad_activations``
+            (dL/da per layer, from dL/dX up to dL/da[L-1]).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from initlib import MLP
+        >>> net = MLP([2, 5, 5, 2], rng=0)
+        >>> bp = net.backprop(np.ones((4, 2)), np.array([0, 1, 0, 1]))
+        >>> [g.shape for g in bp.grad_preactivations]
+        [(4, 5), (4, 5), (4, 2)]
+        >>> [g.shape for g in bp.grad_activations]
+        [(4, 2), (4, 5), (4, 5)]
+        """
+        self._check_parameters()
+        X = self._check_X(X)
+        y = self._check_y(y, len(X))
+        with np.errstate(all="ignore"):
+            a, z = self._forward(X)
+            loss, grads, dzs, das = self._backward(a, z, y, keep=True)
+        return Backprop(loss, grads, a, z, dzs, das)
+
+    backward_signals = backprop
+
+    def predict(self, X):
+        """Predicted class labels ``(batch,)`` for classifiers; the output for a linear net.
+
+        Softmax: the most probable class. Sigmoid: 1 where p > 0.5, else 0.
+        """
+        out = self.forward(X)
+        if self.output == "softmax":
+            return out.argmax(axis=1)
+        if self.output == "sigmoid":
+            return (out[:, 0] > 0.5).astype(np.int64)
+        return out
+
+    def accuracy(self, X, y):
+        """Fraction of examples whose predicted label equals ``y`` (classifiers only)."""
+        if not self.is_classifier:
+            raise ValueError(
+                "accuracy is defined for classifiers (output='softmax' or 'sigmoid'); "
+                "this network has output='linear': use net.loss(X, y) instead."
+            )
+        X = self._check_X(X)
+        y = self._check_y(y, len(X))
+        pred = self.predict(X)
+        return float(np.mean(pred == y.reshape(pred.shape)))
