@@ -178,7 +178,8 @@ def _make_leaky_relu(slope):
 # ---------------------------------------------------------------------------
 # selu:  a = lambda z if z > 0 else lambda alpha (exp(z) - 1)
 #        da/dz = lambda if z > 0 else lambda alpha exp(z)  (= a + lambda alpha)
-# expm1 is evaluated at min(z, 0) so large positive z cannot overflow.
+# exp/expm1 are evaluated at min(z, 0) so large positive z cannot overflow.
+# At z = 0 the derivative is the left one, lambda alpha (~1.76): SELU has a kink.
 # ---------------------------------------------------------------------------
 def _selu_forward(z):
     z = _as_float_array(z)
@@ -191,8 +192,11 @@ def _selu_forward(z):
 def _selu_derivative(z, a=None):
     z = _as_float_array(z)
     lam, alpha = z.dtype.type(SELU_LAMBDA), z.dtype.type(SELU_ALPHA)
-    with np.errstate(under="ignore"):
-        negative = lam * alpha * np.exp(np.minimum(z, 0))
+    if a is not None:
+        negative = _as_float_array(a).astype(z.dtype, copy=False) + lam * alpha
+    else:
+        with np.errstate(under="ignore"):
+            negative = lam * alpha * np.exp(np.minimum(z, 0))
     return np.where(z > 0, lam, negative).astype(z.dtype, copy=False)
 
 

@@ -264,7 +264,8 @@ def variance_scaling(shape, *, scale=1.0, mode="fan_in", distribution="normal", 
     ====================  ==========================================================
 
     Also known as Keras's ``VarianceScaling`` (Keras's kernel layout is the
-    transpose of ours). ``fan_avg`` with scale 1 is Glorot & Bengio (2010);
+    transpose of ours, and its default distribution is ``truncated_normal``;
+    here ``"normal"`` means a plain normal, as in PyTorch's ``*_normal_``). ``fan_avg`` with scale 1 is Glorot & Bengio (2010);
     ``fan_in`` with scale 1 is LeCun et al. (1998), with scale 2 He et al. (2015).
 
     Parameters
@@ -332,14 +333,36 @@ def _scale(gain):
 
 
 def lecun_normal(shape, *, gain=1.0, rng=None):
-    r"""LeCun normal: :math:`N(0, \mathrm{gain}^2/\mathrm{fan\_in})`.
+    r"""LeCun normal: :math:`W_{ij} \sim N(0,\ \mathrm{gain}^2/\mathrm{fan\_in})`.
 
-    The rule the source text calls "Xavier" (``Var = 1/n[l-1]``); it keeps the
-    forward variance of a linear (or tanh near 0) layer.
-    ``variance_scaling(shape, scale=gain**2, mode="fan_in")``.
+    Keeps the variance of the forward signal through a linear layer (and
+    through tanh near 0). This is the :math:`\mathrm{Var} = 1/n^{[l-1]}` rule
+    that the source text, like many tutorials, calls "Xavier".
+    Same as ``variance_scaling(shape, scale=gain**2, mode="fan_in")``.
 
-    Reference: LeCun, Bottou, Orr & Müller (1998). Efficient BackProp.
+    Also known as Keras's ``lecun_normal`` (which truncates; this one does not:
+    use ``variance_scaling(..., distribution="truncated_normal")`` for that).
 
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(fan_out, fan_in)`` or ``(out_channels, in_channels, *kernel_size)``.
+    gain : float, default 1.0
+        Multiplies the std (finite, >= 0), e.g. ``initlib.gain("tanh")``.
+    rng : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of the given shape.
+
+    References
+    ----------
+    LeCun, Bottou, Orr & Müller (1998). Efficient BackProp. In *Neural
+    Networks: Tricks of the Trade*.
+
+    Examples
+    --------
     >>> from initlib import lecun_normal
     >>> lecun_normal((3, 4), rng=0).shape
     (3, 4)
@@ -348,12 +371,19 @@ def lecun_normal(shape, *, gain=1.0, rng=None):
 
 
 def lecun_uniform(shape, *, gain=1.0, rng=None):
-    r"""LeCun uniform: :math:`U(\pm\,\mathrm{gain}\sqrt{3/\mathrm{fan\_in}})`.
+    r"""LeCun uniform: :math:`W_{ij} \sim U(\pm\,\mathrm{gain}\sqrt{3/\mathrm{fan\_in}})`.
 
-    Same variance as :func:`lecun_normal`. Reference: LeCun et al. (1998).
+    Same variance as :func:`lecun_normal`, parameters as there.
+    ``variance_scaling(shape, scale=gain**2, mode="fan_in", distribution="uniform")``.
 
+    References
+    ----------
+    LeCun, Bottou, Orr & Müller (1998). Efficient BackProp.
+
+    Examples
+    --------
     >>> from initlib import lecun_uniform
-    >>> bool(abs(lecun_uniform((3, 12), rng=0)).max() <= 0.5)
+    >>> bool(abs(lecun_uniform((3, 12), rng=0)).max() <= 0.5)   # sqrt(3/12)
     True
     """
     return variance_scaling(
@@ -362,31 +392,61 @@ def lecun_uniform(shape, *, gain=1.0, rng=None):
 
 
 def xavier_normal(shape, *, gain=1.0, rng=None):
-    r"""Xavier/Glorot normal: :math:`N\big(0,\ \mathrm{gain}^2 \cdot 2/(\mathrm{fan\_in}+\mathrm{fan\_out})\big)`.
+    r"""Xavier/Glorot normal: :math:`W_{ij} \sim N\big(0,\ \mathrm{gain}^2\,\tfrac{2}{\mathrm{fan\_in}+\mathrm{fan\_out}}\big)`.
 
     Glorot & Bengio's compromise between keeping the forward variance
-    (1/fan_in) and the backward variance (1/fan_out). Also known as
-    ``glorot_normal`` (Keras) and ``xavier_normal_`` (PyTorch, same ``gain``).
+    (:math:`1/\mathrm{fan\_in}`) and the backward variance
+    (:math:`1/\mathrm{fan\_out}`): the harmonic-mean-like
+    :math:`2/(\mathrm{fan\_in}+\mathrm{fan\_out})`. Same as
     ``variance_scaling(shape, scale=gain**2, mode="fan_avg")``.
 
-    Reference: Glorot & Bengio (2010). Understanding the difficulty of training
-    deep feedforward neural networks. AISTATS.
+    Also known as ``glorot_normal`` (Keras; Keras truncates the normal) and
+    ``torch.nn.init.xavier_normal_`` (same ``gain``).
 
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(fan_out, fan_in)`` or ``(out_channels, in_channels, *kernel_size)``.
+    gain : float, default 1.0
+        Multiplies the std (finite, >= 0), e.g. ``initlib.gain("tanh")``.
+    rng : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of the given shape.
+
+    References
+    ----------
+    Glorot & Bengio (2010). Understanding the difficulty of training deep
+    feedforward neural networks. AISTATS.
+
+    Examples
+    --------
     >>> from initlib import xavier_normal, gain
     >>> W = xavier_normal((64, 32), gain=gain("tanh"), rng=0)
+    >>> W.shape
+    (64, 32)
     """
     return variance_scaling(shape, scale=_scale(gain), mode="fan_avg", rng=rng)
 
 
 def xavier_uniform(shape, *, gain=1.0, rng=None):
-    r"""Xavier/Glorot uniform: :math:`U(\pm\,\mathrm{gain}\sqrt{6/(\mathrm{fan\_in}+\mathrm{fan\_out})})`.
+    r"""Xavier/Glorot uniform: :math:`W_{ij} \sim U\big(\pm\,\mathrm{gain}\sqrt{6/(\mathrm{fan\_in}+\mathrm{fan\_out})}\big)`.
 
-    Keras's default for ``Dense`` (``glorot_uniform``); PyTorch's
-    ``xavier_uniform_``. Same variance as :func:`xavier_normal`.
-    Reference: Glorot & Bengio (2010).
+    Glorot & Bengio's "normalized initialization"; Keras's default kernel
+    initializer for ``Dense`` (``glorot_uniform``); PyTorch's
+    ``xavier_uniform_``. Same variance and parameters as :func:`xavier_normal`.
 
+    References
+    ----------
+    Glorot & Bengio (2010). Understanding the difficulty of training deep
+    feedforward neural networks. AISTATS.
+
+    Examples
+    --------
     >>> from initlib import xavier_uniform
-    >>> bool(abs(xavier_uniform((10, 14), rng=0)).max() <= 0.5)
+    >>> bool(abs(xavier_uniform((10, 14), rng=0)).max() <= 0.5)   # sqrt(6/24)
     True
     """
     return variance_scaling(
@@ -395,34 +455,66 @@ def xavier_uniform(shape, *, gain=1.0, rng=None):
 
 
 def he_normal(shape, *, gain=math.sqrt(2.0), mode="fan_in", rng=None):
-    r"""He/Kaiming normal: :math:`N(0, \mathrm{gain}^2/n)`, default ``gain = √2``: Var = 2/fan_in.
+    r"""He/Kaiming normal: :math:`W_{ij} \sim N(0,\ \mathrm{gain}^2/n)`; by default :math:`2/\mathrm{fan\_in}`.
 
-    ReLU zeroes half its input, halving the second moment; doubling the
-    weight variance restores it. ``gain`` is the *whole* factor, as in PyTorch:
-    ``kaiming_normal_(w, a=s, mode=m, nonlinearity=f)`` equals
-    ``he_normal(w.shape, gain=initlib.gain(f, s), mode=m)`` (default
-    ``gain("relu") = √2``; leaky ReLU with slope ``s``: ``gain("leaky_relu", s)``).
-    ``mode="fan_out"`` preserves the backward pass instead.
-    ``variance_scaling(shape, scale=gain**2, mode=mode)``.
+    ReLU zeroes half of a symmetric input, halving its second moment;
+    doubling the weight variance restores it, so the signal keeps its scale
+    through any depth. ``mode="fan_out"`` preserves the backward pass instead.
+    Same as ``variance_scaling(shape, scale=gain**2, mode=mode)``.
 
-    Also known as ``kaiming_normal`` (PyTorch) and ``he_normal`` (Keras).
-    Reference: He, Zhang, Ren & Sun (2015). Delving deep into rectifiers:
-    surpassing human-level performance on ImageNet classification. ICCV.
+    ``gain`` is the whole factor on :math:`1/\sqrt{n}`, as in PyTorch, and
+    defaults to the ReLU gain :math:`\sqrt 2`.
+    ``torch.nn.init.kaiming_normal_(w, a=s, mode=m, nonlinearity=f)`` is
+    ``he_normal(w.shape, gain=initlib.gain(f, s), mode=m)``; e.g. leaky ReLU
+    with slope 0.2 is ``gain=initlib.gain("leaky_relu", 0.2)``.
 
+    Also known as ``kaiming_normal`` (PyTorch) and ``he_normal`` (Keras, which
+    truncates the normal).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(fan_out, fan_in)`` or ``(out_channels, in_channels, *kernel_size)``.
+    gain : float, default sqrt(2)
+        The std is ``gain / sqrt(n)`` (finite, >= 0).
+    mode : {"fan_in", "fan_out"}, default "fan_in"
+        Which fan is ``n`` (``"fan_avg"`` is accepted too).
+    rng : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of the given shape.
+
+    References
+    ----------
+    He, Zhang, Ren & Sun (2015). Delving deep into rectifiers: surpassing
+    human-level performance on ImageNet classification. ICCV.
+
+    Examples
+    --------
     >>> from initlib import he_normal, gain
     >>> W = he_normal((64, 32), gain=gain("leaky_relu", 0.2), rng=0)
+    >>> W.shape
+    (64, 32)
     """
     return variance_scaling(shape, scale=_scale(gain), mode=mode, rng=rng)
 
 
 def he_uniform(shape, *, gain=math.sqrt(2.0), mode="fan_in", rng=None):
-    r"""He/Kaiming uniform: :math:`U(\pm\,\mathrm{gain}\sqrt{3/n})`, default :math:`\sqrt{6/\mathrm{fan\_in}}`.
+    r"""He/Kaiming uniform: :math:`W_{ij} \sim U(\pm\,\mathrm{gain}\sqrt{3/n})`; by default :math:`U(\pm\sqrt{6/\mathrm{fan\_in}})`.
 
-    Same variance as :func:`he_normal`; ``gain`` as there (PyTorch's
-    ``kaiming_uniform_``). Reference: He et al. (2015).
+    Same variance and parameters as :func:`he_normal`; PyTorch's
+    ``kaiming_uniform_`` with the same correspondence for ``gain``.
 
+    References
+    ----------
+    He, Zhang, Ren & Sun (2015). Delving deep into rectifiers. ICCV.
+
+    Examples
+    --------
     >>> from initlib import he_uniform
-    >>> bool(abs(he_uniform((10, 24), rng=0)).max() <= 0.5)
+    >>> bool(abs(he_uniform((10, 24), rng=0)).max() <= 0.5)   # sqrt(6/24)
     True
     """
     return variance_scaling(

@@ -111,6 +111,9 @@ def test_derivative_uses_the_given_forward_output():
     z = np.zeros(1)
     assert initlib.sigmoid.derivative(z, a=np.array([0.1]))[0] == pytest.approx(0.09)
     assert initlib.tanh.derivative(z, a=np.array([0.5]))[0] == pytest.approx(0.75)
+    # selu' = a + lambda alpha for z <= 0
+    z_neg = np.array([-1.0])
+    assert initlib.selu.derivative(z_neg, a=np.array([-0.5]))[0] == pytest.approx(-0.5 + SELU_LAMBDA * SELU_ALPHA)
 
 
 def test_derivative_at_kink_is_documented_value():
