@@ -133,17 +133,30 @@ def _check_shape(shape, *, min_dims=0, who="shape"):
     return dims
 
 
+_EXAMPLE_VALUES = {
+    "scale": "scale=1.0 (scale = gain**2; 2.0 for ReLU)",
+    "gain": "gain=1.0 or gain=initlib.gain('relu')",
+    "value": "value=0.1",
+    "mean": "mean=0.0",
+    "std": "std=0.01",
+    "low": "low=-0.05",
+    "high": "high=0.05",
+}
+
+
 def _check_real(value, name, *, minimum=None):
     """A finite real number (optionally >= minimum) as a float, else a helpful error."""
+    example = f"; e.g. {_EXAMPLE_VALUES[name]}."
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
         raise TypeError(
-            f"{name} must be a real number, got {value!r} of type {type(value).__name__}."
+            f"{name} must be a real number, got {value!r} of type "
+            f"{type(value).__name__}{example}"
         )
     value = float(value)
     if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}.")
+        raise ValueError(f"{name} must be finite, got {value!r}{example}")
     if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}.")
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}{example}")
     return value
 
 

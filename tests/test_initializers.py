@@ -350,14 +350,14 @@ def test_unknown_mode_and_distribution():
 @pytest.mark.parametrize(
     "call, pattern",
     [
-        (lambda: variance_scaling((3, 4), scale=-1.0), r"scale must be >= 0\.0, got -1\.0"),
+        (lambda: variance_scaling((3, 4), scale=-1.0), r"scale must be >= 0\.0, got -1\.0; e\.g\. scale=1\.0 \(scale = gain\*\*2; 2\.0 for ReLU\)"),
         (lambda: variance_scaling((3, 4), scale=math.inf), r"scale must be finite, got inf"),
         (lambda: variance_scaling((3, 4), scale=math.nan), r"scale must be finite, got nan"),
-        (lambda: initlib.xavier_normal((3, 4), gain=-2), r"gain must be >= 0\.0, got -2\.0"),
+        (lambda: initlib.xavier_normal((3, 4), gain=-2), r"gain must be >= 0\.0, got -2\.0; e\.g\. gain=1\.0 or gain=initlib\.gain\('relu'\)"),
         (lambda: initlib.orthogonal((3, 4), gain=math.nan), r"gain must be finite, got nan"),
-        (lambda: initlib.normal((3,), std=-0.1), r"std must be >= 0\.0, got -0\.1"),
-        (lambda: initlib.normal((3,), mean=math.inf), r"mean must be finite, got inf"),
-        (lambda: initlib.constant((3,), value=math.nan), r"value must be finite, got nan"),
+        (lambda: initlib.normal((3,), std=-0.1), r"std must be >= 0\.0, got -0\.1; e\.g\. std=0\.01"),
+        (lambda: initlib.normal((3,), mean=math.inf), r"mean must be finite, got inf; e\.g\. mean=0\.0"),
+        (lambda: initlib.constant((3,), value=math.nan), r"value must be finite, got nan; e\.g\. value=0\.1"),
         (lambda: initlib.uniform((3,), low=1.0, high=1.0), r"uniform needs low < high, got low=1\.0, high=1\.0; e\.g\. low=-0\.05, high=0\.05"),
         (lambda: initlib.uniform((3,), low=2, high=-2), r"uniform needs low < high, got low=2\.0, high=-2\.0"),
     ],
@@ -370,7 +370,7 @@ def test_bad_numbers_raise_value_error(call, pattern):
 @pytest.mark.parametrize(
     "call, pattern",
     [
-        (lambda: variance_scaling((3, 4), scale="2"), r"scale must be a real number, got '2' of type str"),
+        (lambda: variance_scaling((3, 4), scale="2"), r"scale must be a real number, got '2' of type str; e\.g\. scale=1\.0"),
         (lambda: initlib.he_normal((3, 4), gain=None), r"gain must be a real number, got None of type NoneType"),
         (lambda: initlib.constant((3,), value=True), r"value must be a real number, got True of type bool"),
     ],
