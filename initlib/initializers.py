@@ -546,26 +546,43 @@ kaiming_uniform = he_uniform
 # Orthogonal
 # ---------------------------------------------------------------------------
 def orthogonal(shape, *, gain=1.0, rng=None):
-    r"""A (semi-)orthogonal matrix times ``gain``: QR of a Gaussian matrix.
+    r"""A random (semi-)orthogonal matrix times ``gain``, from the QR of a Gaussian matrix.
 
-    The array is viewed as a matrix ``(shape[0], prod(shape[1:]))`` (as in
-    PyTorch). With ``A`` a standard Gaussian matrix of the taller orientation,
-    ``A = QR`` and ``Q`` multiplied column-wise by ``sign(diag(R))``: without
-    that sign fix, ``Q`` is not uniformly (Haar) distributed. The result has
-    orthonormal rows if it is wide (``W W^T = gain^2 I``) and orthonormal
-    columns if it is tall (``W^T W = gain^2 I``). Every singular value equals
-    ``gain``, so a deep *linear* net with these weights preserves norms exactly.
+    The array is treated as a matrix of shape ``(shape[0], prod(shape[1:]))``
+    (as PyTorch does for kernels). A standard Gaussian matrix ``A`` of the tall
+    orientation is factored ``A = QR``, and ``Q``'s columns are multiplied by
+    ``sign(diag(R))``. Without that sign fix the result depends on the QR
+    routine's sign convention and is not uniformly (Haar) distributed
+    (Mezzadri 2007). Then
 
-    Reference: Saxe, McClelland & Ganguli (2014). Exact solutions to the
-    nonlinear dynamics of learning in deep linear neural networks. ICLR.
+    - wide or square (``rows <= cols``): orthonormal rows, :math:`W W^\top = \mathrm{gain}^2 I`;
+    - tall (``rows > cols``): orthonormal columns, :math:`W^\top W = \mathrm{gain}^2 I`.
+
+    Every singular value equals ``gain``. With square layers and ``gain=1``, a
+    deep *linear* network keeps the norm of every input exactly, which gives
+    depth-independent learning dynamics (Saxe et al. 2014).
+
+    Also known as ``torch.nn.init.orthogonal_`` and Keras's ``Orthogonal``.
 
     Parameters
     ----------
     shape : tuple of int
-        At least 2 dims.
+        At least 2 dims, e.g. ``(fan_out, fan_in)``.
     gain : float, default 1.0
         Multiplies the matrix (finite, >= 0).
     rng : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of the given shape.
+
+    References
+    ----------
+    Saxe, McClelland & Ganguli (2014). Exact solutions to the nonlinear
+    dynamics of learning in deep linear neural networks. ICLR.
+    Mezzadri (2007). How to generate random matrices from the classical
+    compact groups. Notices of the AMS 54(5).
 
     Examples
     --------
@@ -580,30 +597,50 @@ def orthogonal(shape, *, gain=1.0, rng=None):
     rng = _check_rng(rng)
     rows, cols = dims[0], math.prod(dims[1:])
     a = rng.standard_normal((max(rows, cols), min(rows, cols)))  # tall
-    q, r = np.linalg.qr(a)  # q: (max, min) with orthonormal columns
-    q = q * np.sign(np.diag(r))  # sign fix: Haar-distributed q
+    q, r = np.linalg.qr(a)  # q: (max, min), orthonormal columns
+    q = q * np.sign(np.diag(r))  # sign fix: now q is Haar-distributed
     if rows < cols:
         q = q.T
     return gain * q.reshape(dims)
 
 
 # ---------------------------------------------------------------------------
-# Fixed and simple distributions (any shape, e.g. biases)
+# Fixed values and fan-free distributions (any shape, e.g. biases)
 # ---------------------------------------------------------------------------
 def zeros(shape, *, rng=None):
-    """All zeros (any shape). The usual bias init; for weights it keeps every
-    hidden unit identical (chapter 1: symmetry).
+    """All zeros, any shape.
 
+    The usual bias initialization. For weights it is the failure that
+    chapter 1 shows: every hidden unit computes the same thing and gets the
+    same update, so they stay identical (the symmetry problem).
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Any number of dims, including 1-D (biases).
+    rng : ignored
+        Accepted so that every initializer has the same signature.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 zeros.
+
+    Examples
+    --------
     >>> from initlib import zeros
-    >>> zeros((2, 3)).sum()
-    np.float64(0.0)
+    >>> zeros((2, 3))
+    array([[0., 0., 0.],
+           [0., 0., 0.]])
     """
     return np.zeros(_check_shape(shape))
 
 
 def ones(shape, *, rng=None):
-    """All ones (any shape).
+    """All ones, any shape (``rng`` ignored). See :func:`zeros`.
 
+    Examples
+    --------
     >>> from initlib import ones
     >>> ones(3)
     array([1., 1., 1.])
@@ -612,8 +649,19 @@ def ones(shape, *, rng=None):
 
 
 def constant(shape, *, value, rng=None):
-    """Every entry equal to ``value`` (any shape). Non-zero constants are still symmetric.
+    """Every entry equal to ``value``, any shape (``rng`` ignored).
 
+    A non-zero constant does not break the symmetry either: all units of a
+    layer still compute the same function.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+    value : float
+        Finite.
+
+    Examples
+    --------
     >>> from initlib import constant
     >>> constant((2, 2), value=0.5)
     array([[0.5, 0.5],
@@ -623,11 +671,28 @@ def constant(shape, *, value, rng=None):
 
 
 def normal(shape, *, mean=0.0, std=0.05, rng=None):
-    """Normal draws :math:`N(\\mathrm{mean}, \\mathrm{std}^2)`, any shape; ``std`` ignores fans.
+    r"""Normal draws :math:`N(\mathrm{mean}, \mathrm{std}^2)` with a fixed ``std``, any shape.
 
-    Keras's ``RandomNormal`` (same default std 0.05); the "small random numbers"
-    of the source text, e.g. ``std=0.01``.
+    The "small random numbers" of the source text (e.g. ``std=0.01``): the
+    std ignores the layer's fans, which is why it vanishes or explodes in
+    deep networks (chapter 2). Also known as Keras's ``RandomNormal`` (same
+    default std 0.05) and ``torch.nn.init.normal_``.
 
+    Parameters
+    ----------
+    shape : int or tuple of int
+    mean : float, default 0.0
+    std : float, default 0.05
+        Finite, >= 0.
+    rng : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of the given shape.
+
+    Examples
+    --------
     >>> from initlib import normal
     >>> normal((2, 3), std=0.01, rng=0).shape
     (2, 3)
@@ -639,11 +704,28 @@ def normal(shape, *, mean=0.0, std=0.05, rng=None):
 
 
 def uniform(shape, *, low=-0.05, high=0.05, rng=None):
-    """Uniform draws :math:`U(\\mathrm{low}, \\mathrm{high})`, any shape.
+    r"""Uniform draws :math:`U(\mathrm{low}, \mathrm{high})` with fixed limits, any shape.
 
-    Keras's ``RandomUniform`` (same defaults). PyTorch's ``nn.Linear`` default
-    is ``uniform(shape, low=-1/sqrt(fan_in), high=1/sqrt(fan_in))``.
+    Also known as Keras's ``RandomUniform`` (same defaults) and
+    ``torch.nn.init.uniform_``. PyTorch's ``nn.Linear`` default weights are
+    ``uniform(shape, low=-1/sqrt(fan_in), high=1/sqrt(fan_in))``, i.e.
+    Var = 1/(3 fan_in) (its ``a=sqrt(5)`` argument is a roundabout way of
+    writing that).
 
+    Parameters
+    ----------
+    shape : int or tuple of int
+    low, high : float, default -0.05, 0.05
+        Finite, ``low < high``.
+    rng : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of the given shape.
+
+    Examples
+    --------
     >>> from initlib import uniform
     >>> bool((uniform(100, low=0, high=1, rng=0) < 1).all())
     True
@@ -686,6 +768,8 @@ _INITIALIZERS = {
 def available_initializers():
     """Names accepted by :func:`get_initializer`, in a fixed order.
 
+    Examples
+    --------
     >>> from initlib import available_initializers
     >>> "he_normal" in available_initializers()
     True
