@@ -46,9 +46,10 @@ __all__ = [
 #: Default negative slope of leaky ReLU (Maas et al. 2013; PyTorch's default).
 DEFAULT_LEAKY_RELU_SLOPE = 0.01
 
-#: SELU's constants (Klambauer et al. 2017, eq. 14): with these, N(0, 1) inputs
-#: to a layer of weights with Var(w) = 1/fan_in give outputs with mean 0 and
-#: variance 1 (a fixed point of the layer map). Values as in PyTorch and Keras.
+#: SELU's constants (Klambauer et al. 2017). They are chosen so that for
+#: z ~ N(0, 1), selu(z) has mean 0 and variance 1; with weights of variance
+#: 1/fan_in the next layer's pre-activations are again ~N(0, 1): a fixed point
+#: of the layer-to-layer map (the tests check it). Values as in PyTorch and Keras.
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_LAMBDA = 1.0507009873554804934193349852946
 
