@@ -48,7 +48,7 @@ DEFAULT_LEAKY_RELU_SLOPE = 0.01
 
 #: SELU's constants (Klambauer et al. 2017). They are chosen so that for
 #: z ~ N(0, 1), selu(z) has mean 0 and variance 1; with weights of variance
-#: 1/fan_in the next layer's pre-activations are again ~N(0, 1): a fixed point
+#: 1/fan_in the next layer's pre-activations again have mean 0 and variance 1: a fixed point
 #: of the layer-to-layer map (the tests check it). Values as in PyTorch and Keras.
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_LAMBDA = 1.0507009873554804934193349852946
