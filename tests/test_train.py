@@ -1,0 +1,265 @@
+"""Tests of initlib.train: learning, divergence, symmetry, exact repeats, continuation, errors."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import initlib
+from initlib import MLP, SGD, History, load_dataset, train
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return load_dataset("moons", rng=0)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset("digits", rng=0)
+
+
+def _fingerprint(h):
+    return (h.epoch, h.loss, h.accuracy, h.val_loss, h.val_accuracy, h.step_loss,
+            h.diverged, h.diverged_at, h.message)
+
+
+# ---------------------------------------------------------------------------
+# It learns
+# ---------------------------------------------------------------------------
+def test_two_moons_he_relu(moons):
+    net = MLP([2, 32, 32, 2], activation="relu", init="he_normal", rng=0)
+    h = train(net, moons.X_train, moons.y_train, lr=0.1, epochs=100, batch_size=32,
+              momentum=0.9, rng=0, X_val=moons.X_val, y_val=moons.y_val)
+    assert not h.diverged
+    assert h.final_accuracy >= 0.95
+    assert h.final_val_accuracy >= 0.93     # noise 0.2: the classes overlap a little
+    assert h.final_loss < h.loss[0] / 5
+    assert len(h.epoch) == len(h.loss) == len(h.accuracy) == len(h.val_loss) == 101
+    assert h.epoch == list(range(101)) and h.steps == 100 * 12
+    assert h.message.startswith("Trained 100 epochs (1200 steps): loss")
+
+
+def test_digits_validation_accuracy(digits):
+    net = MLP([64, 64, 10], activation="relu", init="he_normal", rng=0)
+    h = train(net, digits.X_train, digits.y_train, lr=0.05, epochs=10, batch_size=64,
+              momentum=0.9, rng=0, X_val=digits.X_val, y_val=digits.y_val)
+    assert h.final_val_accuracy >= 0.90
+    assert net.accuracy(digits.X_val, digits.y_val) == h.final_val_accuracy
+
+
+def test_deep_linear_regression_full_batch():
+    ds = load_dataset("linear", n_features=3, rng=0)
+    net = MLP([3, 3, 3, 3, 3], activation="linear", init="orthogonal", output="linear", rng=0)
+    h = train(net, ds.X_train, ds.y_train, lr=0.05, epochs=200)
+    assert h.accuracy == [] and h.final_accuracy is None
+    assert h.final_loss < 1e-3 * h.loss[0]
+    # full-batch GD with a small step: the loss never goes up
+    assert np.all(np.diff(h.loss) <= 1e-15)
+
+
+def test_sigmoid_output_binary():
+    ds = load_dataset("xor", rng=0)
+    net = MLP([2, 16, 1], activation="tanh", output="sigmoid", rng=0)
+    h = train(net, ds.X_train, ds.y_train, lr=0.5, epochs=100, batch_size=50, rng=0)
+    assert h.final_accuracy > 0.95
+
+
+# ---------------------------------------------------------------------------
+# Exploding, vanishing, symmetric
+# ---------------------------------------------------------------------------
+def test_deep_relu_with_huge_init_diverges_quietly(digits):
+    def huge(shape, rng):
+        return 10 * initlib.he_normal(shape, rng=rng)
+
+    net = MLP([64] + [64] * 8 + [10], activation="relu", init=huge, rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")               # any RuntimeWarning fails the test
+        h = train(net, digits.X_train, digits.y_train, lr=0.1, epochs=20, batch_size=64, rng=0)
+    assert h.diverged and h.diverged_at == 1
+    assert h.epochs == 1 and h.steps < 20
+    assert not np.isfinite(h.step_loss[-1])
+    assert h.message.startswith("Diverged at epoch 1 (step ")
+    assert "\n" not in h.message
+    with pytest.raises(ValueError, match="This history diverged at epoch 1"):
+        train(net, digits.X_train, digits.y_train, lr=0.1, epochs=1, history=h)
+
+
+def test_max_loss_counts_as_divergence(moons):
+    net = MLP([2, 16, 2], activation="relu", init="he_normal", rng=0)
+    h = train(net, moons.X_train, moons.y_train, lr=0.1, epochs=5, max_loss=1e-3)
+    assert h.diverged and h.diverged_at == 0
+    assert "initial training loss" in h.message
+
+
+def test_zero_init_tanh_hidden_weights_stay_exactly_zero(moons):
+    net = MLP([2, 8, 8, 2], activation="tanh", init="zeros", rng=0)
+    h = train(net, moons.X_train, moons.y_train, lr=0.5, epochs=30, batch_size=32,
+              momentum=0.9, rng=0)
+    assert all(np.all(W == 0) for W in net.weights)
+    assert np.all(net.biases[0] == 0) and np.all(net.biases[1] == 0)
+    assert np.any(net.biases[2] != 0)                 # only the output bias learns
+    assert max(h.accuracy) <= 0.55                    # the net is a constant function
+
+
+def test_constant_init_keeps_hidden_units_identical(moons):
+    net = MLP([2, 6, 2], activation="sigmoid", init=0.3, rng=0)
+    train(net, moons.X_train, moons.y_train, lr=0.5, epochs=20, batch_size=16, rng=0)
+    W = net.weights[0]
+    assert np.ptp(W, axis=0).max() == 0               # every hidden unit has the same weights
+    assert np.ptp(net.weights[1], axis=1).max() == 0  # and sends the same weight to each output
+
+
+# ---------------------------------------------------------------------------
+# Reproducibility and continuation
+# ---------------------------------------------------------------------------
+def test_same_seeds_give_identical_history(moons):
+    runs = []
+    for _ in range(2):
+        net = MLP([2, 16, 2], activation="relu", init="he_normal", rng=3)
+        h = train(net, moons.X_train, moons.y_train, lr=0.1, epochs=5, batch_size=16,
+                  momentum=0.5, rng=4, X_val=moons.X_val, y_val=moons.y_val)
+        runs.append((_fingerprint(h), [W.copy() for W in net.weights]))
+    assert runs[0][0] == runs[1][0]
+    for Wa, Wb in zip(runs[0][1], runs[1][1]):
+        np.testing.assert_array_equal(Wa, Wb)
+    net = MLP([2, 16, 2], activation="relu", init="he_normal", rng=3)
+    other = train(net, moons.X_train, moons.y_train, lr=0.1, epochs=5, batch_size=16,
+                  momentum=0.5, rng=5)
+    assert other.step_loss != runs[0][0][5]           # another shuffling seed differs
+
+
+def test_continuing_equals_one_long_run(moons):
+    def fresh():
+        return MLP([2, 16, 2], activation="tanh", rng=0)
+
+    net_a = fresh()
+    h_a = train(net_a, moons.X_train, moons.y_train, lr=0.05, epochs=6, batch_size=32,
+                momentum=0.9, rng=1)
+    net_b = fresh()
+    h_b = train(net_b, moons.X_train, moons.y_train, lr=0.05, epochs=2, batch_size=32,
+                momentum=0.9, rng=1)
+    assert h_b.optimizer.velocities is not None
+    h_b2 = train(net_b, moons.X_train, moons.y_train, lr=0.05, epochs=4, batch_size=32,
+                 momentum=0.9, history=h_b)
+    assert h_b2 is h_b
+    assert _fingerprint(h_a)[:6] == _fingerprint(h_b)[:6]
+    assert h_b.epoch == list(range(7))
+    for Wa, Wb in zip(net_a.weights, net_b.weights):
+        np.testing.assert_array_equal(Wa, Wb)
+
+
+def test_continuing_with_a_foreign_history_is_refused(moons):
+    h = train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
+              momentum=0.9)
+    with pytest.raises(ValueError, match="history belongs to a network of another shape"):
+        train(MLP([2, 5, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
+              momentum=0.9, history=h)
+    with pytest.raises(TypeError, match="history must be a History"):
+        train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
+              history={})
+
+
+# ---------------------------------------------------------------------------
+# The optimizer
+# ---------------------------------------------------------------------------
+def test_sgd_momentum_update_rule():
+    net = MLP.from_weights([np.array([[1.0]])], output="linear")
+    opt = SGD(lr=0.1, momentum=0.5)
+    # v1 = -0.1 * 2 = -0.2, w = 0.8;  v2 = 0.5 * -0.2 - 0.1 * 2 = -0.3, w = 0.5
+    for expected in (0.8, 0.5):
+        opt.step(net, [(np.array([[2.0]]), np.array([0.0]))])
+        assert net.weights[0][0, 0] == pytest.approx(expected)
+    plain = SGD(lr=0.1)
+    plain.step(net, [(np.array([[1.0]]), np.array([1.0]))])
+    assert net.weights[0][0, 0] == pytest.approx(0.4) and net.biases[0][0] == pytest.approx(-0.1)
+    assert repr(opt) == "SGD(lr=0.1, momentum=0.5)"
+
+
+def test_float32_training_stays_float32(moons):
+    net = MLP([2, 16, 2], activation="relu", init="he_normal", rng=0, dtype=np.float32)
+    h = train(net, moons.X_train, moons.y_train, lr=0.1, epochs=3, batch_size=32,
+              momentum=0.9, rng=0)
+    assert all(W.dtype == np.float32 for W in net.weights + net.biases)
+    assert h.final_loss < h.loss[0]
+
+
+# ---------------------------------------------------------------------------
+# Recording, evaluation schedule, callback, verbose
+# ---------------------------------------------------------------------------
+def test_record_stats_and_weights(moons):
+    net = MLP([2, 8, 8, 2], activation="relu", init="he_normal", rng=0)
+    h = train(net, moons.X_train, moons.y_train, lr=0.1, epochs=5, record=("stats", "weights"),
+              record_every=2)
+    assert h.stats_epoch == [0, 2, 4, 5] and h.weights_epoch == [0, 2, 4, 5]
+    assert isinstance(h.stats[0], initlib.LayerStats) and len(h.stats[0].layer) == 3
+    np.testing.assert_array_equal(h.weights[-1][0], net.weights[0])
+    assert not np.array_equal(h.weights[0][0], net.weights[0])
+    h2 = train(MLP([2, 8, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
+               record="stats", record_data=(moons.X_val, moons.y_val))
+    assert h2.stats[0].loss == pytest.approx(MLP([2, 8, 2], rng=0).loss(moons.X_val, moons.y_val))
+
+
+def test_eval_every(moons):
+    net = MLP([2, 8, 2], rng=0)
+    h = train(net, moons.X_train, moons.y_train, lr=0.1, epochs=10, eval_every=4)
+    assert h.epoch == [0, 4, 8, 10] and len(h.loss) == 4 and h.steps == 10
+
+
+def test_callback_can_stop(moons):
+    seen = []
+
+    def stop_at_3(epoch, net, history):
+        seen.append(epoch)
+        return epoch == 3
+
+    h = train(MLP([2, 8, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=10,
+              callback=stop_at_3)
+    assert seen == [1, 2, 3] and h.epochs == 3
+    assert h.message.startswith("Stopped by the callback after epoch 3")
+
+
+def test_verbose_prints_one_line_per_evaluation(moons, capsys):
+    train(MLP([2, 8, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=2, verbose=True)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["epoch 0", "epoch 1", "epoch 2"]
+
+
+def test_history_repr_and_properties():
+    h = History()
+    assert repr(h) == "History(empty)" and h.final_loss is None and h.epochs == 0
+
+
+# ---------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(lr=0), r"lr \(the learning rate\) must be a positive finite number, got 0"),
+    (dict(lr=-0.1), r"lr \(the learning rate\) must be a positive finite number, got -0.1"),
+    (dict(lr=float("inf")), r"must be a positive finite number, got inf"),
+    (dict(epochs=0), r"epochs must be a positive integer, got 0; e.g. epochs=100"),
+    (dict(epochs=2.5), r"epochs must be a positive integer, got 2.5"),
+    (dict(batch_size=0), r"batch_size must be a positive integer or None, got 0"),
+    (dict(momentum=1.0), r"momentum must be a number in \[0, 1\), got 1.0"),
+    (dict(momentum=-0.5), r"momentum must be a number in \[0, 1\), got -0.5"),
+    (dict(record=("grads",)), r"record entries must be among \('stats', 'weights'\), got 'grads'"),
+    (dict(record_every=0), r"record_every must be a positive integer, got 0"),
+    (dict(max_loss=-1), r"max_loss must be a positive number or None, got -1"),
+    (dict(X_val=np.zeros((2, 2))), "Pass both X_val and y_val, or neither"),
+])
+def test_argument_errors(moons, kwargs, match):
+    args = dict(lr=0.1, epochs=1)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, **args)
+
+
+def test_data_errors_are_checked_before_training(moons):
+    net = MLP([2, 4, 2], rng=0)
+    with pytest.raises(ValueError, match="X and y have different lengths"):
+        train(net, moons.X_train, moons.y_train[:-1], lr=0.1, epochs=1)
+    with pytest.raises(ValueError, match=r"X_val has 3 features"):
+        train(net, moons.X_train, moons.y_train, lr=0.1, epochs=1,
+              X_val=np.zeros((2, 3)), y_val=[0, 1])
+    with pytest.raises(ValueError, match=r"class labels must be in \[0, 2\)"):
+        train(net, moons.X_train, moons.y_train + 1, lr=0.1, epochs=1)
