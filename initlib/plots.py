@@ -432,10 +432,15 @@ def std_over_depth(ax, stds, *, logy=True, expected=None, ylabel=r"std of $a^{[l
 
 
 def _loss_series(label, run):
-    """(loss array, diverged_at or None) from a History-like object or an array."""
+    """(epochs, loss, diverged_at or None) from a History-like object or an array.
+
+    A History gives its own ``epoch`` list (``epoch[0] == 0`` is the loss at initialization);
+    an array's entry ``i`` is the loss after epoch ``i`` (entry 0: before training).
+    """
     if hasattr(run, "loss"):
         loss = np.asarray(run.loss, dtype=np.float64).ravel()
         at = getattr(run, "diverged_at", None) if getattr(run, "diverged", False) else None
+        epochs = getattr(run, "epoch", None)
     else:
         try:
             loss = np.asarray(run, dtype=np.float64).ravel()
@@ -444,13 +449,14 @@ def _loss_series(label, run):
                 f"loss_curves(): {label!r} must be a History (with .loss) or an array of "
                 f"losses, received {type(run).__name__}"
             ) from exc
-        at = None
+        at, epochs = None, None
     if loss.size == 0:
         raise ValueError(f"loss_curves(): the run {label!r} has no epochs; train for at least one")
+    epochs = np.arange(loss.size) if epochs is None or len(epochs) != loss.size else np.asarray(epochs)
     bad = ~np.isfinite(loss)
     if bad.any() and at is None:
-        at = int(np.argmax(bad)) + 1  # epochs count from 1
-    return loss, at
+        at = int(epochs[np.argmax(bad)])
+    return epochs, loss, at
 
 
 def loss_curves(ax, runs, *, logy=False, show_val=True, ylabel="training cost $J$"):
@@ -460,9 +466,11 @@ def loss_curves(ax, runs, *, logy=False, show_val=True, ylabel="training cost $J
     ----------
     ax : matplotlib Axes
     runs : dict {label: History or sequence of float}
-        A ``History`` (uses ``.loss``, ``.diverged``, ``.diverged_at`` and, if present and
-        ``show_val``, ``.val_loss`` drawn dashed) or a plain array of per-epoch losses
-        (diverged where it first becomes nan or inf). Lines take ``color_for(label)``.
+        A ``History`` (uses ``.epoch``, ``.loss``, ``.diverged``, ``.diverged_at`` and, if
+        present and ``show_val``, ``.val_loss`` drawn dashed) or a plain array of losses whose
+        entry ``i`` is the loss after epoch ``i`` (entry 0: at initialization, as in a
+        History); an array diverged where it first becomes nan or inf. Lines take
+        ``color_for(label)``.
     logy : bool
         Log-scale y axis.
     show_val : bool
@@ -485,27 +493,24 @@ def loss_curves(ax, runs, *, logy=False, show_val=True, ylabel="training cost $J
     any_diverged = False
     for label, run in runs.items():
         label = str(label)
-        loss, at = _loss_series(label, run)
+        epochs, loss, at = _loss_series(label, run)
         c = color_for(label)
-        epochs = np.arange(1, loss.size + 1)
         finite = np.isfinite(loss)
         if logy:
             finite &= loss > 0
         ax.plot(epochs[finite], loss[finite], "-", color=c, label=label)
-        if show_val and getattr(run, "val_loss", None) is not None:
+        if show_val and getattr(run, "val_loss", None) is not None and len(run.val_loss):
             val = np.asarray(run.val_loss, dtype=np.float64).ravel()
+            ep = epochs if val.size == epochs.size else np.arange(val.size)
             ok = np.isfinite(val) & ((val > 0) if logy else True)
             if ok.any():
-                ep = np.arange(1, val.size + 1)
                 ax.plot(ep[ok], val[ok], "--", color=c, label=f"{label} (validation)")
         if at is not None:
             any_diverged = True
-            last = np.flatnonzero(finite[: max(int(at), 1)])
-            if last.size:  # the × sits on the last finite cost, at the diverging epoch
-                x, y = int(at), float(loss[last[-1]])
-            else:
-                x, y = 1, 1.0
-            ax.plot([x], [y], "x", color=c, ms=10, mew=2.5, zorder=5)
+            before = np.flatnonzero(finite & (epochs <= at))
+            y = float(loss[before[-1]]) if before.size else 1.0
+            # the × sits at the diverging epoch, at the height of the last finite cost
+            ax.plot([at], [y], "x", color=c, ms=10, mew=2.5, zorder=5)
     if any_diverged:
         ax.plot([], [], "x", color="0.3", ms=8, mew=2, label="diverged")
     if logy:

@@ -168,29 +168,37 @@ def test_std_over_depth_validates(ax):
 
 
 class FakeHistory:
-    def __init__(self, loss, diverged=False, diverged_at=None, val_loss=None):
-        self.loss, self.diverged, self.diverged_at, self.val_loss = loss, diverged, diverged_at, val_loss
+    def __init__(self, loss, diverged=False, diverged_at=None, val_loss=None, epoch=None):
+        self.loss, self.diverged, self.diverged_at = loss, diverged, diverged_at
+        self.val_loss = [] if val_loss is None else val_loss
+        self.epoch = list(range(len(loss))) if epoch is None else epoch
 
 
 def test_loss_curves_draws_losses_and_marks_divergence(ax):
     runs = {
         "he_normal": FakeHistory([0.7, 0.5, 0.3], val_loss=[0.8, 0.6, 0.4]),
-        "too large": FakeHistory([0.7, 9.0], diverged=True, diverged_at=3),
+        "too large": FakeHistory([0.7, 9.0, np.nan], diverged=True, diverged_at=2),
         "array": np.array([1.0, 2.0, np.nan]),
     }
     plots.loss_curves(ax, runs)
-    lines = ax.get_lines()
-    he, he_val, large, large_x, arr, arr_x, legend_x = lines
+    he, he_val, large, large_x, arr, arr_x, legend_x = ax.get_lines()
     np.testing.assert_array_equal(he.get_ydata(), [0.7, 0.5, 0.3])
-    np.testing.assert_array_equal(he.get_xdata(), [1, 2, 3])
+    np.testing.assert_array_equal(he.get_xdata(), [0, 1, 2])  # epoch 0 = at initialization
     np.testing.assert_array_equal(he_val.get_ydata(), [0.8, 0.6, 0.4])
     assert he_val.get_linestyle() == "--"
+    np.testing.assert_array_equal(large.get_ydata(), [0.7, 9.0])
     assert large_x.get_marker() == "x"
-    assert (large_x.get_xdata()[0], large_x.get_ydata()[0]) == (3, 9.0)
+    assert (large_x.get_xdata()[0], large_x.get_ydata()[0]) == (2, 9.0)
     assert large_x.get_color() == plots.color_for("too large")
     np.testing.assert_array_equal(arr.get_ydata(), [1.0, 2.0])
-    assert (arr_x.get_xdata()[0], arr_x.get_ydata()[0]) == (3, 2.0)
+    assert (arr_x.get_xdata()[0], arr_x.get_ydata()[0]) == (2, 2.0)
     assert legend_x.get_label() == "diverged"
+
+
+def test_loss_curves_uses_the_history_epochs(ax):
+    plots.loss_curves(ax, {"he": FakeHistory([0.5, 0.4], epoch=[0, 10])}, logy=True)
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [0, 10])
+    assert ax.get_yscale() == "log"
 
 
 def test_loss_curves_validates(ax):
@@ -293,3 +301,22 @@ def test_no_function_calls_show(monkeypatch, ax):
     plots.std_over_depth(ax, {"he": [1.0]})
     plots.loss_curves(ax, {"he": [1.0]})
     plt.close(plots.layer_histograms([[1.0, 2.0]]))
+
+
+def test_with_a_real_network_and_history(ax):
+    import initlib
+
+    ds = initlib.load_dataset("moons", n_samples=100, rng=0)
+    net = initlib.MLP([2, 8, 2], activation="tanh", init="xavier_normal", rng=0)
+    h = initlib.train(net, ds.X_train, ds.y_train, lr=0.1, epochs=3, rng=0,
+                      X_val=ds.X_val, y_val=ds.y_val)
+    plots.loss_curves(ax, {"xavier_normal": h})
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), h.epoch)
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), h.loss)
+    fig, ax2 = plt.subplots()
+    plots.decision_boundary(ax2, net, ds.X_train, ds.y_train, resolution=10)
+    expected = net.predict(np.column_stack([g.ravel() for g in np.meshgrid(
+        np.linspace(ds.X_train[:, 0].min() - 0.5, ds.X_train[:, 0].max() + 0.5, 10),
+        np.linspace(ds.X_train[:, 1].min() - 0.5, ds.X_train[:, 1].max() + 0.5, 10))]))
+    np.testing.assert_array_equal(np.asarray(ax2.collections[0].get_array()).ravel(), expected)
+    plt.close(fig)
