@@ -1,0 +1,241 @@
+"""Tests of initlib.explorer: the live widget driven from code, and the kernel-free twin."""
+
+import base64
+import json
+import math
+import re
+import zlib
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from initlib import explorer  # noqa: E402
+from initlib.explorer import Explorer, Run, Settings, make_init  # noqa: E402
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def ex():
+    return Explorer(epochs=4, chunk=2, depth=2, width=8, n_samples=120)
+
+
+# ----------------------------------------------------------------------------- settings, Run
+
+
+def test_settings_problems_say_what_is_wrong():
+    assert Settings().problems() == []
+    problems = Settings(width=0, lr=float("nan"), init="xavier", scale=-1.0).problems()
+    text = "; ".join(problems)
+    assert "initializer 'xavier' is not one of zeros" in text
+    assert "width must be a whole number from 1 to 512, received 0" in text
+    assert "learning rate must be a finite number > 0 (e.g. 0.1), received nan" in text
+    assert "scale must be a finite number >= 0" in text
+    with pytest.raises(ValueError, match=r"Cannot build this network: depth must be a whole number"):
+        Run(Settings(depth=0))
+
+
+def test_make_init_scales_the_registry_initializer():
+    W1 = make_init("he_normal")((64, 32), rng=3)
+    W3 = make_init("he_normal", 3.0)((64, 32), rng=3)
+    np.testing.assert_allclose(W3, 3.0 * W1)
+    np.testing.assert_array_equal(make_init("constant", 0.5)((2, 2)), np.full((2, 2), 0.5))
+
+
+def test_run_trains_in_chunks_like_one_call():
+    s = Settings(depth=2, width=8, n_samples=120, epochs=4)
+    a, b = Run(s), Run(s)
+    a.step(4)
+    b.step(1), b.step(3)
+    assert a.epoch == b.epoch == 4
+    assert a.curves() == b.curves()
+    for Wa, Wb in zip(a.net.weights, b.net.weights):
+        np.testing.assert_array_equal(Wa, Wb)
+
+
+def test_run_views_are_the_networks_values():
+    run = Run(Settings(depth=2, width=8, n_samples=120))
+    acts, grads = run.inside()
+    X, y = run.data.X_train[:300], run.data.y_train[:300]
+    bp = run.net.backprop(X, y)
+    np.testing.assert_array_equal(acts[1], bp.activations[2])
+    np.testing.assert_allclose(grads[0], len(X) * bp.grad_preactivations[0])
+    table = run.table(acts, grads)
+    assert [r["layer"] for r in table] == [1, 2]
+    assert table[0]["std"] == pytest.approx(float(acts[0].std()))
+    assert table[1]["grad_std"] == pytest.approx(float(grads[1].std()))
+
+
+def test_saturation_and_dead_units():
+    tanh = np.array([[0.999, 0.5], [-0.995, 0.0]])
+    assert explorer._saturated_fraction("tanh", tanh) == 0.5
+    relu = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 2.0]])  # unit 0 is dead on every example
+    assert explorer._saturated_fraction("relu", relu) == pytest.approx(1 / 3)
+    assert math.isnan(explorer._saturated_fraction("linear", relu))
+
+
+# ----------------------------------------------------------------------------- live widget
+
+
+def test_explorer_builds_headless_with_all_controls(ex):
+    assert set(ex.controls) == {"dataset", "init", "scale", "activation", "depth", "width", "lr", "epochs"}
+    assert set(ex.buttons) == {"train", "step", "reset"}
+    assert list(ex.controls["init"].options) == explorer.available_initializers()
+    assert "digits" in ex.controls["dataset"].options
+    assert ex.views["image"].startswith(PNG) and ex.image.value == ex.views["image"]
+    assert ex.state["epoch"] == 0 and ex.state["error"] is None
+    assert len(ex.views["activations"]) == 2
+    assert "<table" in ex.table.value
+    bundle = ex._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_changing_a_control_redraws_a_new_network(ex):
+    before = dict(ex.views)
+    redraws = ex.state["redraws"]
+    ex.controls["init"].value = "he_normal"
+    assert ex.state["redraws"] == redraws + 1
+    assert ex.state["settings"]["init"] == "he_normal"
+    assert ex.views["image"] != before["image"]
+    assert not np.array_equal(ex.views["activations"][0], before["activations"][0])
+    ex.controls["init"].value = "zeros"
+    assert all(np.all(a == 0) for a in ex.views["activations"])  # zero init: every unit is 0
+    assert "zeros" in ex.message.value
+
+
+def test_step_train_and_reset(ex):
+    ex.buttons["step"].click()
+    assert ex.state["epoch"] == 1 and len(ex.views["loss"]) == 2
+    redraws = ex.state["redraws"]
+    ex.buttons["train"].click()  # 4 more epochs, in chunks of 2: two redraws
+    assert ex.state["epoch"] == 5
+    assert ex.state["redraws"] == redraws + 2
+    assert ex.progress.value == ex.progress.max == 5
+    assert len(ex.views["loss"]) == len(ex.views["val_loss"]) == 6
+    assert ex.views["loss"][-1] < ex.views["loss"][0]
+    ex.controls["lr"].value = 0.05  # lr and epochs keep the network
+    assert ex.state["epoch"] == 5
+    ex.buttons["reset"].click()
+    assert ex.state["epoch"] == 0 and len(ex.views["loss"]) == 1
+
+
+def test_boundary_view_for_2d_data_and_not_for_digits(ex):
+    assert ex.views["boundary"].shape == (60 * 60,)
+    assert ((0 <= ex.views["boundary"]) & (ex.views["boundary"] <= 1)).all()
+    ex.controls["dataset"].value = "digits"
+    assert ex.views["boundary"] is None
+    assert ex.state["error"] is None and ex.views["image"].startswith(PNG)
+
+
+@pytest.mark.parametrize(
+    "control, value, match",
+    [
+        ("width", 0, "width must be a whole number from 1 to 512, received 0"),
+        ("depth", -1, "depth must be a whole number from 1 to 50, received -1"),
+        ("lr", float("nan"), "learning rate must be a finite number > 0 .* received nan"),
+        ("lr", float("inf"), "learning rate must be a finite number > 0 .* received inf"),
+        ("lr", 0.0, "learning rate must be a finite number > 0"),
+        ("scale", float("inf"), "scale must be a finite number >= 0"),
+        ("epochs", 0, "epochs must be a whole number from 1 to 2000, received 0"),
+    ],
+)
+def test_bad_settings_give_a_message_in_the_widget(ex, control, value, match):
+    image = ex.views["image"]
+    ex.controls[control].value = value  # must not raise
+    assert re.search(match, ex.state["error"])
+    assert "Please fix" in ex.message.value and "B00020" in ex.message.value
+    assert ex.buttons["train"].disabled and ex.buttons["step"].disabled
+    ex.buttons["train"].click()  # ignored, no traceback
+    assert ex.views["image"] == image
+    ex.controls[control].value = {"width": 8, "depth": 2, "lr": 0.1, "scale": 1.0, "epochs": 4}[control]
+    assert ex.state["error"] is None and not ex.buttons["train"].disabled
+
+
+def test_divergence_is_reported_not_raised():
+    ex = Explorer(init="normal", scale=50.0, activation="relu", depth=6, width=16, epochs=6,
+                  n_samples=120, lr=0.1)
+    ex.buttons["train"].click()
+    assert ex.state["diverged"]
+    assert "Diverged at epoch" in ex.message.value
+    assert ex.buttons["train"].disabled
+    assert ex.views["image"].startswith(PNG)
+
+
+def test_an_unexpected_error_becomes_a_message(ex, monkeypatch):
+    def broken(self, epochs=1, lr=None):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Run, "step", broken)
+    ex.buttons["step"].click()
+    assert ex.state["error"] == "Something went wrong: RuntimeError: boom"
+
+
+# ----------------------------------------------------------------------------- kernel-free twin
+
+SMALL = dict(inits=(("zeros", "zeros", 1.0), ("he_normal", "he_normal", 1.0)),
+             activations=("tanh", "relu"), depths=(2,), epochs=4, snapshots=3, grid=8, bins=6,
+             n_points=20)
+
+
+@pytest.fixture(scope="module")
+def twin_data():
+    return explorer.precompute_twin(**SMALL)
+
+
+def _payload(page):
+    packed = re.search(r'<script type="application/octet-stream" class="initx-data">([^<]*)</script>',
+                       page).group(1)
+    return json.loads(zlib.decompress(base64.b64decode(packed)))
+
+
+def test_twin_data_holds_every_setting_and_snapshot(twin_data):
+    d = twin_data
+    assert d["epochs"] == [0, 2, 4]
+    assert sorted(d["runs"]) == ["he_normal|relu|2", "he_normal|tanh|2", "zeros|relu|2", "zeros|tanh|2"]
+    run = d["runs"]["he_normal|tanh|2"]
+    assert len(run["loss"]) == len(run["val_loss"]) == 5 and len(run["snaps"]) == 3
+    snap = d["snapshots"][run["snaps"][-1]]
+    assert len(base64.b64decode(snap["b"])) == 8 * 8 // 2  # 4-bit probabilities
+    assert len(base64.b64decode(snap["act"]["q"])) == 2 * 6  # 2 layers × 6 bins
+    assert len(snap["t"]) == 2 and len(snap["t"][0]) == 4
+    # zero init + tanh: the hidden layers never change, so snapshots repeat and are shared
+    assert len(set(d["runs"]["zeros|tanh|2"]["snaps"])) < 3
+    assert d["colors"]["he_normal"] == explorer.plots.color_for("he_normal")
+    json.dumps(d, allow_nan=False)  # plain JSON, no nan
+
+
+def test_twin_numbers_match_a_fresh_run(twin_data):
+    run = Run(Settings(init="he_normal", activation="tanh", depth=2, width=16, lr=0.05, epochs=4))
+    run.step(4)
+    loss, _, _ = run.curves()
+    assert twin_data["runs"]["he_normal|tanh|2"]["loss"] == [float(f"{v:.4g}") for v in loss]
+
+
+def test_twin_html_is_deterministic_and_self_contained(twin_data):
+    page = explorer.twin_html(twin_data, initial=("he_normal", "relu", 2))
+    assert page == explorer.twin_html(explorer.precompute_twin(**SMALL), initial=("he_normal", "relu", 2))
+    assert _payload(page) == twin_data
+    assert not re.search(r"https?:|//cdn|<link|\bsrc=|@import|require\(|fetch\(|XMLHttpRequest", page)
+    assert '<option value="he_normal" selected>' in page
+    assert '<option value="relu" selected>' in page
+    for name in ("init", "act", "depth", "epoch", "c-loss", "c-boundary", "c-act", "c-grad", "table"):
+        assert f'data-initx="{name}"' in page
+    assert page.count("<script") == 2 and "id=" not in page  # no ids: two twins may share a page
+
+
+def test_twin_validates(twin_data):
+    with pytest.raises(ValueError, match=r"initial initializer 'xavier' is not in the twin's grid"):
+        explorer.twin_html(twin_data, initial=("xavier", "tanh", 2))
+    with pytest.raises(ValueError, match="the twin draws 2-D two-class data; 'digits' has 64 features"):
+        explorer.precompute_twin(dataset="digits", **SMALL)
+
+
+def test_kernel_free_twin_returns_html():
+    from IPython.display import HTML
+
+    h = explorer.kernel_free_twin(initial=("zeros", "tanh", 2), **SMALL)
+    assert isinstance(h, HTML) and h.data.startswith('<div class="initx-twin">')
