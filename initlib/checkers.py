@@ -8,6 +8,8 @@ raises ``AssertionError`` with a message that says what is wrong and how to fix 
 __all__ = [
     "check_xavier_std",
     "check_predicted_variances",
+    "check_he_std",
+    "check_prior_bias",
 ]
 
 
@@ -134,3 +136,131 @@ def check_predicted_variances(predicted_variances):
     print("Correct: for widths [10, 40, 20, 5] the variance goes 2.0 -> "
           + " -> ".join(f"{v:g}" for v in linear_variance_prediction(*cases[0])) + ".")
 
+
+# --------------------------------------------------------------------------
+# Chapter 5 (He initialization): the std of He init for (leaky) ReLU
+# --------------------------------------------------------------------------
+def check_he_std(he_std):
+    r"""Check ``he_std(fan_in, slope=0.0)``: the std of He init for a (leaky) ReLU layer.
+
+    The answer is :math:`\sqrt{2 / ((1 + a^2)\,\mathrm{fan\_in})}` with ``a`` the
+    negative slope (0 for ReLU, 1 for a linear unit, where it becomes LeCun's
+    :math:`\sqrt{1/\mathrm{fan\_in}}`). Typical slips are named: the variance
+    instead of the std, a forgotten slope, the slope not squared, LeCun's std, the
+    uniform bound.
+    """
+    import numpy as np
+
+    cases = [(100, 0.0), (256, 0.2), (64, 0.5), (50, 1.0)]
+    got = np.array([_call_number(he_std, n, a) for n, a in cases])
+    try:
+        he_std(100)
+    except TypeError as exc:
+        raise AssertionError(
+            f"he_std(100) raised TypeError: {exc}; give slope a default, "
+            "def he_std(fan_in, slope=0.0), so that he_std(fan_in) is plain ReLU") from exc
+    default = _call_number(he_std, 100)
+    n, a = np.array(cases, dtype=float).T
+    want = np.sqrt(2.0 / ((1 + a**2) * n))
+    if np.allclose(got, want, rtol=1e-6):
+        if not np.isclose(default, np.sqrt(2 / 100), rtol=1e-6):
+            raise AssertionError(
+                f"he_std(100) returned {default:.6g}; the default slope must be 0 "
+                f"(plain ReLU), giving sqrt(2/100) = {np.sqrt(2 / 100):.6g}")
+        print(f"Correct: he_std(100) = {want[0]:.4f}; he_std(256, 0.2) = {want[1]:.4f}; "
+              f"with slope 1 (a linear unit) he_std(50, 1.0) = {want[3]:.4f} = sqrt(1/50), "
+              "LeCun's std.")
+        return
+    slips = [
+        (want**2, "that is the variance 2/((1 + slope^2) fan_in), not the std: take "
+         "its square root"),
+        (np.sqrt(2.0 / n), "you forgot the leaky slope: a leaky ReLU keeps "
+         "(1 + slope^2)/2 of the second moment, not 1/2, so the variance is "
+         "2/((1 + slope^2) fan_in)"),
+        (np.sqrt(2.0 / ((1 + a) * n)), "square the slope: the negative half is scaled "
+         "by slope, so its second moment by slope^2; use (1 + slope**2)"),
+        (np.sqrt(1.0 / n), "that is LeCun's std sqrt(1/fan_in); ReLU zeroes half of "
+         "its input, so the weights need twice the variance: 2/fan_in"),
+        (np.sqrt(2.0 * (1 + a**2) / n), "you multiplied by (1 + slope^2); the leaky "
+         "part passes more signal, so the weights need *less* variance: divide"),
+        (np.sqrt(6.0 / ((1 + a**2) * n)), "that is the bound of the uniform version, "
+         "sqrt(3) times the std; return the std"),
+        (np.sqrt(2.0 / (1 + a**2)) / n, "you divided by fan_in instead of its square "
+         "root: std = sqrt(2 / ((1 + slope^2) * fan_in))"),
+    ]
+    calls = ", ".join(f"he_std{c} = {g:.6g}" for c, g in zip(cases[:2], got))
+    for value, why in slips:
+        if np.allclose(got, value, rtol=1e-6):
+            raise AssertionError(f"{calls}: {why}.")
+    k = int(np.argmax(~np.isclose(got, want, rtol=1e-6)))
+    raise AssertionError(
+        f"he_std{cases[k]} returned {got[k]:.6g}, expected {want[k]:.6g} "
+        f"= sqrt(2 / ((1 + {cases[k][1]}**2) * {cases[k][0]})).")
+
+
+# --------------------------------------------------------------------------
+# Chapter 6 (Initialization in practice): the output bias from the class prior
+# --------------------------------------------------------------------------
+def check_prior_bias(prior_bias):
+    r"""Check ``prior_bias(y, n_classes)``: softmax output biases that predict the class frequencies.
+
+    Any ``b`` with :math:`\mathrm{softmax}(b)_k = p_k`, the fraction of class ``k``
+    in ``y``, is correct: :math:`b_k = \log p_k + c` for any constant ``c``
+    (softmax ignores a shift). Typical slips are named: the frequencies
+    themselves, a wrong sign, the sigmoid's log-odds, counts, zeros.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    cases = [
+        np.repeat([0, 1], [90, 10]),
+        np.repeat([0, 1, 2], [5, 15, 80]),
+        rng.permutation(np.repeat(np.arange(10), [300, 5, 60, 40, 20, 100, 9, 200, 50, 16])),
+    ]
+
+    def softmax(b):
+        e = np.exp(b - b.max())
+        return e / e.sum()
+
+    for y in cases:
+        k = int(y.max()) + 1
+        call = f"prior_bias(y, {k}) for class counts {np.bincount(y, minlength=k).tolist()}"
+        try:
+            got = prior_bias(y.copy(), k)
+        except Exception as exc:  # the reader's code: report, do not crash
+            raise AssertionError(f"{call} raised {type(exc).__name__}: {exc}") from exc
+        try:
+            got = np.asarray(got, dtype=float).ravel()
+        except (TypeError, ValueError):
+            raise AssertionError(f"{call} returned {got!r}; return an array of "
+                                 "numbers, one bias per class") from None
+        if got.size != k:
+            raise AssertionError(f"{call} returned {got.size} value(s); return one bias "
+                                 f"per class ({k}).")
+        if not np.all(np.isfinite(got)):
+            raise AssertionError(f"{call} returned {np.round(got, 4).tolist()}: every bias "
+                                 "must be a finite number.")
+        p = np.bincount(y, minlength=k) / y.size
+        if np.allclose(softmax(got), p, rtol=1e-6, atol=1e-12):
+            continue
+        slips = [
+            (lambda: p, "you returned the class frequencies themselves; the bias is added "
+             "*before* the softmax, so it must be a logit: take np.log of the frequencies"),
+            (lambda: -np.log(p), "wrong sign: softmax(-log p) gives the rarest class the "
+             "most probability; use +log p"),
+            (lambda: np.log(p / (1 - p)), "log(p/(1-p)) is the bias of a single sigmoid "
+             "output; with a softmax over classes use log p (plus any constant)"),
+            (lambda: np.bincount(y, minlength=k).astype(float), "you returned the counts; "
+             "take the log of the counts (or of the frequencies)"),
+            (lambda: np.zeros(k), "zero biases predict every class with probability "
+             "1/n_classes; the prior needs log p"),
+        ]
+        for value, why in slips:
+            if np.allclose(got, value(), rtol=1e-6):
+                raise AssertionError(f"{call}: {why}.")
+        raise AssertionError(
+            f"{call} returned {np.round(got, 4).tolist()}, whose softmax is "
+            f"{np.round(softmax(got), 4).tolist()}; it should equal the class "
+            f"frequencies {np.round(p, 4).tolist()}: b = log p (plus any constant).")
+    print("Correct: softmax(b) equals the class frequencies, e.g. [0.05, 0.15, 0.8]; "
+          "adding a constant to every b gives the same softmax.")
