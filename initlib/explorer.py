@@ -615,9 +615,9 @@ class Explorer:
             plots.layer_histograms(grads, axes=ax_g, bins=30, range=_hist_range("grad", a, grads),
                                    color=color, title="Back-propagated gradients",
                                    xlabel=r"per-example $\partial L / \partial z^{[l]}$")
-            for ax in (ax_a, ax_g):
-                if ax.get_legend() is not None and len(acts) > 8:
-                    ax.get_legend().remove()
+            ax_g.get_legend().remove()  # same layer colours as on the left: one legend is enough
+            if len(acts) > 8:
+                ax_a.get_legend().remove()
         png = _canvas_png(self._canvas)
         self.image.value = png
         self.table.value = _table_html(rows, s.activation)
