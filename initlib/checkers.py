@@ -8,6 +8,7 @@ raises ``AssertionError`` with a message that says what is wrong and how to fix 
 __all__ = [
     "check_xavier_std",
     "check_predicted_variances",
+    "check_row_spread",
     "check_he_std",
     "check_prior_bias",
 ]
@@ -135,6 +136,71 @@ def check_predicted_variances(predicted_variances):
             f"{np.round(want, 6).tolist()}: Var(a[l]) = n[l-1] * Var(W[l]) * Var(a[l-1]).")
     print("Correct: for widths [10, 40, 20, 5] the variance goes 2.0 -> "
           + " -> ".join(f"{v:g}" for v in linear_variance_prediction(*cases[0])) + ".")
+
+
+
+# --------------------------------------------------------------------------
+# Chapter 1 (Why initialization matters: symmetry): identical units
+# --------------------------------------------------------------------------
+def check_row_spread(row_spread):
+    r"""Check ``row_spread(W)``: the largest difference between two units (rows) of ``W``.
+
+    The answer is :math:`\max_k \max_{j,j'} |W_{jk} - W_{j'k}|`, i.e.
+    ``np.ptp(W, axis=0).max()``: 0 exactly when every unit has the same incoming
+    weights. Typical slips are named: the spread within a row (``axis=1``), the
+    range of all entries, a standard deviation, comparing only the first two rows,
+    a signed difference.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    identical = np.tile([[0.3, -1.2, 2.0]], (4, 1))
+    one_differs = identical.copy()
+    one_differs[3, 1] += 0.7
+    cases = {
+        "4 identical rows [0.3, -1.2, 2.0]": identical,
+        "4 identical rows except W[3, 1] larger by 0.7": one_differs,
+        "a random 5x3 matrix": rng.normal(size=(5, 3)),
+        "a random 3x6 matrix": rng.normal(size=(3, 6)),
+    }
+    got = {}
+    for name, W in cases.items():
+        try:
+            value = row_spread(W.copy())
+        except Exception as exc:  # the reader's code: report, do not crash
+            raise AssertionError(
+                f"row_spread({name}) raised {type(exc).__name__}: {exc}") from exc
+        try:
+            got[name] = float(value)
+        except (TypeError, ValueError):
+            raise AssertionError(
+                f"row_spread({name}) returned {value!r}; return one number (a float), "
+                "the largest difference over all columns") from None
+    want = {name: float(np.ptp(W, axis=0).max()) for name, W in cases.items()}
+    if all(np.isclose(got[k], want[k], rtol=1e-9, atol=1e-12) for k in cases):
+        print("Correct: 0.0 for identical units, 0.7 when one unit differs by 0.7 in one weight.")
+        return
+    slips = [
+        (lambda W: np.ptp(W, axis=1).max(), "you measured the spread *within* each row "
+         "(a unit's different input weights, axis=1); compare the rows, column by column: axis=0"),
+        (lambda W: W.max() - W.min(), "you took the range of all entries, which mixes a "
+         "unit's different input weights; compare the rows column by column (axis=0)"),
+        (lambda W: W.std(axis=0).max(), "you returned a standard deviation across rows; the "
+         "question asks for the largest difference, max - min per column"),
+        (lambda W: W.std(), "you returned the standard deviation of all entries; the question "
+         "asks for the largest difference between two rows, max - min per column"),
+        (lambda W: np.abs(W[0] - W[1]).max(), "you compared only the first two rows; a layer "
+         "has many units: take max - min over *all* rows, per column"),
+        (lambda W: (W[0] - W[1]).max(), "you compared only the first two rows, with a signed "
+         "difference; take max - min over all rows, per column"),
+    ]
+    for slip, why in slips:
+        if all(np.isclose(got[k], slip(W), rtol=1e-9, atol=1e-12) for k, W in cases.items()):
+            raise AssertionError(why + ".")
+    name = next(k for k in cases if not np.isclose(got[k], want[k], rtol=1e-9, atol=1e-12))
+    raise AssertionError(
+        f"row_spread({name}) returned {got[name]:.6g}, expected {want[name]:.6g}: "
+        "the largest |W[j, k] - W[j', k]| over pairs of rows j, j' and columns k.")
 
 
 # --------------------------------------------------------------------------
