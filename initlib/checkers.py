@@ -9,6 +9,7 @@ __all__ = [
     "check_xavier_std",
     "check_predicted_variances",
     "check_row_spread",
+    "check_linear_growth",
     "check_he_std",
     "check_prior_bias",
 ]
@@ -330,3 +331,67 @@ def check_prior_bias(prior_bias):
             f"frequencies {np.round(p, 4).tolist()}: b = log p (plus any constant).")
     print("Correct: softmax(b) equals the class frequencies, e.g. [0.05, 0.15, 0.8]; "
           "adding a constant to every b gives the same softmax.")
+
+
+# --------------------------------------------------------------------------
+# Chapter 2 (Vanishing and exploding signals): growth in a deep linear net
+# --------------------------------------------------------------------------
+def check_linear_growth(predicted_std):
+    r"""Check ``predicted_std(sigma, n, depth, input_std)``: the std of each layer of a deep linear net.
+
+    For a linear network of width ``n`` whose weights are i.i.d. with mean 0 and
+    std ``sigma``, and an input with std ``input_std``, the answer is
+    :math:`\mathrm{std}(a^{[l]}) = \mathrm{input\_std}\,(\sigma\sqrt{n})^{l}` for
+    :math:`l = 1..\mathrm{depth}` (one value per layer, input excluded). Typical
+    slips are named: variances, :math:`\sigma n` or :math:`\sigma/\sqrt n`, an
+    exponent off by one, the input std forgotten, the input layer included, one
+    layer's factor not compounded.
+    """
+    import numpy as np
+
+    cases = [(0.1, 64, 5, 1.0), (0.05, 100, 4, 2.0), (0.3, 16, 6, 1.5)]
+    for sigma, n, depth, input_std in cases:
+        call = f"predicted_std(sigma={sigma}, n={n}, depth={depth}, input_std={input_std})"
+        try:
+            got = predicted_std(sigma, n, depth, input_std)
+        except Exception as exc:  # the reader's code: report, do not crash
+            raise AssertionError(f"{call} raised {type(exc).__name__}: {exc}") from exc
+        try:
+            got = np.asarray(got, dtype=float).ravel()
+        except (TypeError, ValueError):
+            raise AssertionError(f"{call} returned {got!r}; return one number per layer") from None
+        l = np.arange(1, depth + 1)
+        g = sigma * np.sqrt(n)
+        want = input_std * g ** l
+        if got.size == depth + 1 and np.allclose(got, np.r_[input_std, want], rtol=1e-9):
+            raise AssertionError(
+                f"{call} returned {depth + 1} values starting with the input's std "
+                f"{input_std}: return the layers l = 1..{depth} only.")
+        if got.size != depth:
+            raise AssertionError(
+                f"{call} returned {got.size} value(s); expected one per layer l = 1..{depth}, "
+                f"e.g. {np.round(want, 6).tolist()}.")
+        if np.allclose(got, want, rtol=1e-9):
+            continue
+        slips = [
+            (input_std**2 * (sigma**2 * n) ** l, "you returned variances; the question asks "
+             "for standard deviations (take the square root: the factor is sigma*sqrt(n))"),
+            (input_std * (sigma * n) ** l, "you used sigma * n as the factor per layer; a sum "
+             "of n independent terms has variance n * sigma^2 * Var(a), so its std grows by "
+             "sigma * sqrt(n)"),
+            (input_std * (sigma / np.sqrt(n)) ** l, "you divided by sqrt(n); the n terms of the "
+             "sum add up, so the std is multiplied by sigma * sqrt(n)"),
+            (input_std * g ** (l - 1), "your exponent is off by one: layer 1 already "
+             "multiplies the input's std by sigma * sqrt(n), so layer l has (sigma*sqrt(n))**l"),
+            (g ** l, f"you left out the input's std ({input_std}): every layer multiplies it"),
+            (input_std * g * np.ones(depth), "you applied the factor once; each layer multiplies "
+             "the previous layer's std again, so the factors compound: (sigma*sqrt(n))**l"),
+        ]
+        for value, why in slips:
+            if np.allclose(got, value, rtol=1e-9):
+                raise AssertionError(f"{call} returned {np.round(got, 6).tolist()}: {why}.")
+        raise AssertionError(
+            f"{call} returned {np.round(got, 6).tolist()}, expected "
+            f"{np.round(want, 6).tolist()} = input_std * (sigma * sqrt(n))**l.")
+    print("Correct: with sigma * sqrt(n) = 0.8 the std after 5 layers is 0.8**5 = 0.328 of the "
+          "input's; the critical scale is sigma = 1/sqrt(n).")
