@@ -36,6 +36,7 @@ Driven from code (what the tests do)::
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import json
@@ -52,6 +53,7 @@ from .activations import available_activations
 from .data import available_datasets, load_dataset
 from .initializers import available_initializers, get_initializer
 from .mlp import MLP
+from .stats import dead_fraction, saturated_fraction
 from .train import train
 
 __all__ = ["Settings", "Run", "Explorer", "make_init", "precompute_twin", "twin_html", "kernel_free_twin"]
@@ -59,10 +61,19 @@ __all__ = ["Settings", "Run", "Explorer", "make_init", "precompute_twin", "twin_
 #: Datasets the explorer offers: the classification sets of ``initlib.load_dataset``.
 DATASETS = tuple(d for d in available_datasets() if d != "linear")
 
-#: Thresholds of the "saturated" column: the fraction of values of a tanh layer beyond ±0.99,
-#: of a sigmoid layer below 0.01 or above 0.99. For ReLU the column counts dead units (0 on
-#: every example of the batch).
-SATURATION = {"tanh": 0.99, "sigmoid": 0.99}  # |tanh| > 0.99; sigmoid < 0.01 or > 0.99
+def _one_blas_thread():
+    """A context in which numpy's BLAS uses one thread.
+
+    The explorer's matrices are small (a few hundred rows, 32 columns): a multithreaded
+    BLAS spends more time handing them between threads than multiplying, and on a busy
+    2-core machine it was 4× slower. Results are the same. (threadpoolctl comes with
+    scikit-learn; without it, nothing changes.)
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 # --------------------------------------------------------------------------- settings
@@ -82,7 +93,7 @@ class Settings:
     scale: float = 1.0
     activation: str = "tanh"
     depth: int = 3
-    width: int = 16
+    width: int = 32
     lr: float = 0.1
     epochs: int = 30
     batch_size: int = 32
@@ -143,15 +154,15 @@ def make_init(name, scale=1.0):
 
 
 def _saturated_fraction(activation, a):
-    """Fraction of a layer's values that are saturated (tanh, sigmoid) or dead (ReLU), else nan."""
-    if activation == "tanh":
-        return float(np.mean(np.abs(a) > SATURATION["tanh"]))
-    if activation == "sigmoid":
-        t = SATURATION["sigmoid"]
-        return float(np.mean((a < 1 - t) | (a > t)))
-    if activation == "relu":  # a dead unit outputs 0 for every example of the batch
-        return float(np.mean(np.all(a <= 0, axis=0)))
-    return float("nan")
+    """The table's fourth column, with the definitions of ``initlib.stats``.
+
+    tanh, sigmoid: fraction of values saturated (``saturated_fraction``); relu, leaky_relu:
+    fraction of dead units, 0 on every example (``dead_fraction``; ``a <= 0`` exactly when
+    ``z <= 0``); nan for the others.
+    """
+    if activation in ("relu", "leaky_relu"):
+        return dead_fraction(a, activation)
+    return saturated_fraction(a, activation)
 
 
 class Run:
@@ -314,7 +325,7 @@ def _table_html(rows, activation):
     """The per-layer statistics as a small HTML table."""
     if not rows:
         return "<p><i>No statistics: the network's values are not finite.</i></p>"
-    what = {"relu": "dead units", "tanh": "saturated |a| > 0.99",
+    what = {"relu": "dead units", "leaky_relu": "dead units", "tanh": "saturated |a| > 0.99",
             "sigmoid": "saturated (a < 0.01 or > 0.99)"}.get(activation, "saturated")
     head = ("<tr><th>layer l</th><th>mean of a</th><th>std of a</th>"
             f"<th>{what}</th><th>std of ∂L/∂z</th></tr>")
@@ -404,9 +415,9 @@ class Explorer:
         self.message = w.HTML()
         self.image = w.Image(format="png")
         self.table = w.HTML()
-        self.buttons["train"].on_click(lambda _: self._safely(self.train))
-        self.buttons["step"].on_click(lambda _: self._safely(self.step))
-        self.buttons["reset"].on_click(lambda _: self._safely(self.reset))
+        self.buttons["train"].on_click(lambda _: self.train())
+        self.buttons["step"].on_click(lambda _: self.step())
+        self.buttons["reset"].on_click(lambda _: self.reset())
         for name, c in self.controls.items():
             handler = self._settings_changed if name in ("lr", "epochs") else self._network_changed
             c.observe(lambda change, h=handler: self._safely(h), names="value")
@@ -420,7 +431,7 @@ class Explorer:
             self.table,
         ])
         self._fig = None
-        self._safely(self.reset)
+        self.reset()
 
     # -- what the tests and the benchmark read ------------------------------------------
     @property
@@ -446,7 +457,8 @@ class Explorer:
     def _safely(self, action):
         """Run a callback; any problem becomes a message in the widget, never a traceback."""
         try:
-            action()
+            with _one_blas_thread():
+                action()
         except Exception as exc:  # noqa: BLE001 - a widget callback must not raise
             self._fail(f"Something went wrong: {type(exc).__name__}: {exc}")
 
@@ -471,7 +483,7 @@ class Explorer:
 
     def _network_changed(self):
         if not self._busy:
-            self.reset()
+            self._reset()
 
     def _settings_changed(self):
         s = self._check()
@@ -480,7 +492,18 @@ class Explorer:
             self._say(self._status())
 
     def reset(self):
-        """Build a new network from the controls (epoch 0) and redraw."""
+        """Build a new network from the controls (epoch 0) and redraw (the Reset button)."""
+        self._safely(self._reset)
+
+    def step(self, epochs=1):
+        """Train ``epochs`` more epochs with the current learning rate and redraw (Step)."""
+        self._safely(lambda: self._step(epochs))
+
+    def train(self):
+        """Train ``epochs`` more epochs in chunks of ``chunk``, redrawing after each (Train)."""
+        self._safely(self._train)
+
+    def _reset(self):
         s = self._check()
         if s is None:
             return
@@ -493,8 +516,7 @@ class Explorer:
         self.redraw()
         self._say(self._status())
 
-    def step(self, epochs=1):
-        """Train ``epochs`` more epochs with the current learning rate and redraw."""
+    def _step(self, epochs=1):
         s = self._check()
         if s is None or self._run is None:
             return
@@ -503,8 +525,7 @@ class Explorer:
         self.redraw()
         self._say(self._status())
 
-    def train(self):
-        """Train ``epochs`` more epochs in chunks of ``chunk``, redrawing after each chunk."""
+    def _train(self):
         s = self._check()
         if s is None or self._run is None:
             return
@@ -680,7 +701,7 @@ def _twin_snapshot(run, grid_points, bins):
 
 
 def precompute_twin(*, dataset="moons", inits=TWIN_INITS, activations=("tanh", "sigmoid", "relu"),
-                    depths=(2, 6), width=16, lr=0.05, epochs=30, snapshots=11, batch_size=32,
+                    depths=(2, 6), width=32, lr=0.05, epochs=30, snapshots=11, batch_size=32,
                     seed=0, grid=24, bins=20, n_points=150):
     """Train every setting of the grid and keep compact snapshots of the explorer's views.
 
@@ -708,6 +729,13 @@ def precompute_twin(*, dataset="moons", inits=TWIN_INITS, activations=("tanh", "
         Plain lists, strings and rounded numbers, ready for ``json.dumps``: the input to
         ``twin_html``. The same arguments give the same dict.
     """
+    with _one_blas_thread():
+        return _precompute_twin(dataset, inits, activations, depths, width, lr, epochs, snapshots,
+                                batch_size, seed, grid, bins, n_points)
+
+
+def _precompute_twin(dataset, inits, activations, depths, width, lr, epochs, snapshots,
+                     batch_size, seed, grid, bins, n_points):
     data = load_dataset(dataset, n_samples=300, rng=seed)
     if data.n_features != 2 or data.n_classes != 2:
         raise ValueError(f"the twin draws 2-D two-class data; {dataset!r} has "
@@ -961,7 +989,7 @@ _TWIN_JS = r"""(function () {
   }
 
   function drawTable(sel, snap) {
-    var dead = sel.act === "relu";
+    var dead = sel.act === "relu" || sel.act === "leaky_relu";
     var head = "<tr><th>layer l</th><th>mean of a</th><th>std of a</th><th>" +
                (dead ? "dead (a = 0)" : "saturated") + "</th><th>std of ∂L/∂z</th></tr>";
     var rows = snap.t.map(function (r, i) {

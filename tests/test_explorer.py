@@ -209,7 +209,7 @@ def test_twin_data_holds_every_setting_and_snapshot(twin_data):
 
 
 def test_twin_numbers_match_a_fresh_run(twin_data):
-    run = Run(Settings(init="he_normal", activation="tanh", depth=2, width=16, lr=0.05, epochs=4))
+    run = Run(Settings(init="he_normal", activation="tanh", depth=2, width=32, lr=0.05, epochs=4))
     run.step(4)
     loss, _, _ = run.curves()
     assert twin_data["runs"]["he_normal|tanh|2"]["loss"] == [float(f"{v:.4g}") for v in loss]
