@@ -119,7 +119,7 @@ _OUTPUT_FUNCTIONS = {
 # ---------------------------------------------------------------------------
 # Records returned by the forward and backward passes
 # ---------------------------------------------------------------------------
-@dataclass
+@dataclass(eq=False)
 class ForwardPass:
     """Every layer's values from one forward pass.
 
@@ -142,7 +142,7 @@ class ForwardPass:
         return self.activations[-1]
 
 
-@dataclass
+@dataclass(eq=False)
 class Backprop:
     r"""Everything one forward and backward pass computes, layer by layer.
 

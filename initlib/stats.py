@@ -115,7 +115,7 @@ def _format_table(record, columns, digits):
 # ---------------------------------------------------------------------------
 # Statistics of one network on one batch
 # ---------------------------------------------------------------------------
-@dataclass
+@dataclass(eq=False)
 class LayerStats:
     r"""Per-layer statistics of a network on a batch; every array has one entry per layer 1..L.
 
@@ -241,7 +241,7 @@ def layer_stats(net, X, y=None):
 # ---------------------------------------------------------------------------
 # Signal propagation through a deep random network
 # ---------------------------------------------------------------------------
-@dataclass
+@dataclass(eq=False)
 class SignalPropagation:
     r"""How the forward signal and the backward gradient spread change with depth.
 

@@ -93,7 +93,7 @@ class SGD:
         return f"SGD(lr={self.lr:g}, momentum={self.momentum:g})"
 
 
-@dataclass
+@dataclass(eq=False)
 class History:
     """What happened during training, epoch by epoch.
 
@@ -175,6 +175,32 @@ class History:
 
     def __repr__(self):
         return f"History({self.message or 'empty'})"
+
+    _COMPARED = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "step_loss",
+                 "stats_epoch", "weights_epoch", "diverged", "diverged_at", "message")
+
+    def __eq__(self, other):
+        """Same recorded values (NaN equal to NaN) and same weight snapshots.
+
+        So two runs with the same network, data and seeds compare equal:
+        ``train(...) == train(...)``. The optimizer state and ``stats`` are not compared.
+        """
+        if not isinstance(other, History):
+            return NotImplemented
+        for name in self._COMPARED:
+            a, b = getattr(self, name), getattr(other, name)
+            if isinstance(a, list):
+                if len(a) != len(b) or not np.array_equal(
+                        np.array(a, dtype=float), np.array(b, dtype=float), equal_nan=True):
+                    return False
+            elif a != b:
+                return False
+        return len(self.weights) == len(other.weights) and all(
+            np.array_equal(x, y, equal_nan=True)
+            for snap_a, snap_b in zip(self.weights, other.weights)
+            for x, y in zip(snap_a, snap_b))
+
+    __hash__ = None
 
 
 # ---------------------------------------------------------------------------

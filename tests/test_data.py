@@ -123,3 +123,12 @@ def test_errors():
         load_dataset("spirals", n_classes=1)
     with pytest.raises(ValueError, match="n_features must be a positive integer, got 0"):
         load_dataset("linear", n_features=0)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import initlib.data
+
+    result = doctest.testmod(initlib.data, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -360,3 +360,12 @@ def test_label_errors():
         lin.loss(X, [[0, 0], [1, np.inf], [2, 2]])
     with pytest.raises(ValueError, match="accuracy is defined for classifiers"):
         lin.accuracy(X, np.zeros((3, 2)))
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import initlib.mlp
+
+    result = doctest.testmod(initlib.mlp, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -119,14 +119,28 @@ def test_same_seeds_give_identical_history(moons):
         net = MLP([2, 16, 2], activation="relu", init="he_normal", rng=3)
         h = train(net, moons.X_train, moons.y_train, lr=0.1, epochs=5, batch_size=16,
                   momentum=0.5, rng=4, X_val=moons.X_val, y_val=moons.y_val)
-        runs.append((_fingerprint(h), [W.copy() for W in net.weights]))
+        runs.append((_fingerprint(h), [W.copy() for W in net.weights], h))
     assert runs[0][0] == runs[1][0]
+    assert runs[0][2] == runs[1][2]                   # History.__eq__ compares the records
     for Wa, Wb in zip(runs[0][1], runs[1][1]):
         np.testing.assert_array_equal(Wa, Wb)
     net = MLP([2, 16, 2], activation="relu", init="he_normal", rng=3)
     other = train(net, moons.X_train, moons.y_train, lr=0.1, epochs=5, batch_size=16,
                   momentum=0.5, rng=5)
     assert other.step_loss != runs[0][0][5]           # another shuffling seed differs
+    assert other != runs[0][2]
+
+
+def test_identical_diverged_runs_compare_equal_despite_nan(digits):
+    def run():
+        huge = lambda shape, rng: 10 * initlib.he_normal(shape, rng=rng)  # noqa: E731
+        net = MLP([64] + [64] * 8 + [10], activation="relu", init=huge, rng=0)
+        return train(net, digits.X_train, digits.y_train, lr=0.1, epochs=2, batch_size=64,
+                     rng=0, record="weights")
+
+    a, b = run(), run()
+    assert a.diverged and np.isnan(a.loss[-1]) and a == b
+    assert a != History() and (a == "history") is False
 
 
 def test_continuing_equals_one_long_run(moons):
@@ -263,3 +277,12 @@ def test_data_errors_are_checked_before_training(moons):
               X_val=np.zeros((2, 3)), y_val=[0, 1])
     with pytest.raises(ValueError, match=r"class labels must be in \[0, 2\)"):
         train(net, moons.X_train, moons.y_train + 1, lr=0.1, epochs=1)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    module = importlib.import_module("initlib.train")  # initlib.train is the function
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
