@@ -84,8 +84,9 @@ class Settings:
     """One setting of the explorer's controls.
 
     ``depth`` counts hidden layers, each of ``width`` units; the output is a softmax over the
-    dataset's classes. The weights of every layer are ``scale`` times a draw of ``init``
-    (``constant`` draws ones, so ``scale`` is its value); biases start at zero.
+    dataset's classes. The weights of every layer are drawn by ``make_init(init, scale)``:
+    ``scale`` multiplies the std of the named rules (a gain) and *is* the std of ``normal``,
+    the limit of ``uniform`` and the value of ``constant``. Biases start at zero.
     """
 
     dataset: str = "moons"
@@ -123,24 +124,42 @@ class Settings:
 
     def label(self):
         """A short description, e.g. ``'he_normal ×2 + relu, 3 × 16'``."""
-        scale = "" if self.scale == 1 else f" ×{self.scale:g}"
-        return f"{self.init}{scale} + {self.activation}, {self.depth} × {self.width}"
+        if self.init == "normal":
+            name = f"N(0, {self.scale:g}²)"
+        elif self.init == "uniform":
+            name = f"U(±{self.scale:g})"
+        elif self.init == "constant":
+            name = f"constant {self.scale:g}"
+        else:
+            name = self.init if self.scale == 1 else f"{self.init} ×{self.scale:g}"
+        return f"{name} + {self.activation}, {self.depth} × {self.width}"
+
+
+#: The simple distributions are drawn in their unit form, so that ``scale`` reads directly:
+#: normal → N(0, scale²), uniform → U(−scale, scale), constant → every weight = scale.
+UNIT_OPTIONS = {"normal": {"std": 1.0}, "uniform": {"low": -1.0, "high": 1.0}, "constant": {"value": 1.0}}
 
 
 def make_init(name, scale=1.0):
     """An initializer ``f(shape, rng=...)``: ``scale`` times a draw of the registry's ``name``.
 
-    ``constant`` is drawn with ``value=1`` (so ``scale`` is its value).
+    The variance-scaling rules (``xavier_normal``, ``he_uniform``, ...) and ``orthogonal``
+    are drawn as defined, so ``scale`` is a multiplier of their standard deviation (a gain).
+    ``normal``, ``uniform`` and ``constant`` are drawn in their unit form (``UNIT_OPTIONS``),
+    so ``scale`` is the std of ``normal``, the limit of ``uniform`` and the value of
+    ``constant``.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> f = make_init("normal", 0.2)       # normal's default std 0.05, times 0.2
-    >>> round(float(f((400, 400), rng=0).std()), 3)
+    >>> f = make_init("normal", 0.01)       # N(0, 0.01²): "too small"
+    >>> round(float(f((400, 400), rng=0).std()), 4)
     0.01
+    >>> g = make_init("he_normal", 0.5)     # half of He's std, sqrt(2 / fan_in)
+    >>> round(float(g((400, 400), rng=0).std() / (2 / 400) ** 0.5), 2)
+    0.5
     """
     base = get_initializer(name)
-    options = {"value": 1.0} if name == "constant" else {}
+    options = UNIT_OPTIONS.get(name, {})
     scale = float(scale)
 
     def init(shape, *, rng=None):
@@ -245,13 +264,14 @@ class Run:
         return acts, grads
 
     def table(self, acts=None, grads=None):
-        """Per hidden layer: mean and std of ``a``, saturated/dead fraction, std of ∂L/∂z."""
+        """Per hidden layer: std of ``W``, mean and std of ``a``, saturated/dead fraction, std of ∂L/∂z."""
         if acts is None:
             acts, grads = self.inside()
         if acts is None:
             return []
         return [
-            {"layer": l + 1, "mean": float(a.mean()), "std": float(a.std()),
+            {"layer": l + 1, "w_std": float(np.std(self.net.weights[l])),
+             "mean": float(a.mean()), "std": float(a.std()),
              "saturated": _saturated_fraction(self.settings.activation, a),
              "grad_std": float(g.std())}
             for l, (a, g) in enumerate(zip(acts, grads))
@@ -327,10 +347,11 @@ def _table_html(rows, activation):
         return "<p><i>No statistics: the network's values are not finite.</i></p>"
     what = {"relu": "dead units", "leaky_relu": "dead units", "tanh": "saturated |a| > 0.99",
             "sigmoid": "saturated (a < 0.01 or > 0.99)"}.get(activation, "saturated")
-    head = ("<tr><th>layer l</th><th>mean of a</th><th>std of a</th>"
+    head = ("<tr><th>layer l</th><th>std of W</th><th>mean of a</th><th>std of a</th>"
             f"<th>{what}</th><th>std of ∂L/∂z</th></tr>")
     body = "".join(
-        f"<tr><td>{r['layer']}</td><td>{r['mean']:.3g}</td><td>{r['std']:.3g}</td>"
+        f"<tr><td>{r['layer']}</td><td>{r['w_std']:.3g}</td><td>{r['mean']:.3g}</td>"
+        f"<td>{r['std']:.3g}</td>"
         f"<td>{'—' if math.isnan(r['saturated']) else format(r['saturated'], '.0%')}</td>"
         f"<td>{r['grad_std']:.3g}</td></tr>" for r in rows)
     return ('<table style="border-collapse:collapse;font-size:12px" cellpadding="3">'
@@ -394,7 +415,9 @@ class Explorer:
         self.controls = {
             "dataset": w.Dropdown(options=DATASETS, value=s.dataset, description="dataset"),
             "init": w.Dropdown(options=available_initializers(), value=s.init, description="initializer"),
-            "scale": w.FloatText(value=s.scale, description="× scale", step=0.1),
+            "scale": w.FloatText(value=s.scale, description="scale", step=0.1,
+                                 tooltip="multiplies the initializer's std; for normal it is "
+                                         "the std, for uniform the limit, for constant the value"),
             "activation": w.Dropdown(options=available_activations(), value=s.activation,
                                      description="activation"),
             "depth": w.IntText(value=s.depth, description="hidden layers"),
@@ -650,13 +673,13 @@ class Explorer:
 
 # --------------------------------------------------------------------------- the kernel-free twin
 
-#: The twin's initializers: (label, registry name, scale). Normal's default std is 0.05.
+#: The twin's initializers: (label, registry name, scale), with ``make_init``'s scale.
 TWIN_INITS = (
     ("zeros", "zeros", 1.0),
-    ("too small: N(0, 0.01²)", "normal", 0.2),
+    ("too small: N(0, 0.01²)", "normal", 0.01),
     ("xavier_normal", "xavier_normal", 1.0),
     ("he_normal", "he_normal", 1.0),
-    ("too large: N(0, 1)", "normal", 20.0),
+    ("too large: N(0, 1)", "normal", 1.0),
 )
 
 
@@ -695,13 +718,14 @@ def _twin_snapshot(run, grid_points, bins):
         "b": _b64((q[0::2] << 4) | q[1::2]),
         "act": _pack_hist(hist_acts, _hist_range("act", a, hist_acts), bins),
         "grad": _pack_hist(grads, _hist_range("grad", a, grads), bins),
-        "t": [[_r(r["mean"], 3), _r(r["std"], 3), _r(r["saturated"], 3), _r(r["grad_std"], 3)]
+        "t": [[_r(r["mean"], 3), _r(r["std"], 3), _r(r["saturated"], 3), _r(r["grad_std"], 3),
+               _r(r["w_std"], 3)]
               for r in rows],
     }
 
 
 def precompute_twin(*, dataset="moons", inits=TWIN_INITS, activations=("tanh", "sigmoid", "relu"),
-                    depths=(2, 6), width=32, lr=0.05, epochs=30, snapshots=11, batch_size=32,
+                    depths=(2, 5, 10), width=32, lr=0.05, epochs=30, snapshots=11, batch_size=32,
                     seed=0, grid=24, bins=20, n_points=150):
     """Train every setting of the grid and keep compact snapshots of the explorer's views.
 
@@ -990,11 +1014,14 @@ _TWIN_JS = r"""(function () {
 
   function drawTable(sel, snap) {
     var dead = sel.act === "relu" || sel.act === "leaky_relu";
-    var head = "<tr><th>layer l</th><th>mean of a</th><th>std of a</th><th>" +
-               (dead ? "dead (a = 0)" : "saturated") + "</th><th>std of ∂L/∂z</th></tr>";
+    var head = "<tr><th>layer l</th><th>std of W</th><th>mean of a</th><th>std of a</th><th>" +
+               (dead ? "dead units (a = 0 on every example)" : sel.act === "tanh" ?
+                "saturated (|a| > 0.99)" : "saturated (a < 0.01 or a > 0.99)") +
+               "</th><th>std of ∂L/∂z</th></tr>";
     var rows = snap.t.map(function (r, i) {
-      return "<tr><td>" + (i + 1) + "</td><td>" + fmt(r[0]) + "</td><td>" + fmt(r[1]) + "</td><td>" +
-             Math.round(100 * r[2]) + "%</td><td>" + fmt(r[3]) + "</td></tr>";
+      return "<tr><td>" + (i + 1) + "</td><td>" + fmt(r[4]) + "</td><td>" + fmt(r[0]) + "</td><td>" +
+             fmt(r[1]) + "</td><td>" +
+             (ok(r[2]) ? Math.round(100 * r[2]) + "%" : "—") + "</td><td>" + fmt(r[3]) + "</td></tr>";
     });
     $("table").innerHTML = head + rows.join("");
   }
@@ -1100,7 +1127,7 @@ def twin_html(data, *, initial=None):
     )
 
 
-def kernel_free_twin(*, initial=("xavier_normal", "tanh", 6), **grid):
+def kernel_free_twin(*, initial=("xavier_normal", "tanh", 5), **grid):
     """Precompute the twin (``precompute_twin(**grid)``) and return it as ``IPython.display.HTML``.
 
     Display it as a cell's last expression; ``len(result.data)`` is its size in bytes

@@ -44,6 +44,17 @@ def test_make_init_scales_the_registry_initializer():
     W3 = make_init("he_normal", 3.0)((64, 32), rng=3)
     np.testing.assert_allclose(W3, 3.0 * W1)
     np.testing.assert_array_equal(make_init("constant", 0.5)((2, 2)), np.full((2, 2), 0.5))
+    # normal and uniform are drawn in unit form: scale is the std / the limit
+    W = make_init("normal", 0.01)((500, 400), rng=0)
+    assert W.std() == pytest.approx(0.01, rel=3 / np.sqrt(W.size))
+    U = make_init("uniform", 0.5)((500, 400), rng=0)
+    assert U.min() >= -0.5 and U.max() <= 0.5 and U.max() > 0.49
+
+
+def test_settings_label_names_the_distribution():
+    assert Settings(init="normal", scale=0.01, depth=5).label() == "N(0, 0.01²) + tanh, 5 × 32"
+    assert Settings(init="he_normal", scale=2.0, activation="relu").label() == "he_normal ×2 + relu, 3 × 32"
+    assert Settings(init="uniform", scale=0.5).label().startswith("U(±0.5)")
 
 
 def test_run_trains_in_chunks_like_one_call():
@@ -68,6 +79,7 @@ def test_run_views_are_the_networks_values():
     assert [r["layer"] for r in table] == [1, 2]
     assert table[0]["std"] == pytest.approx(float(acts[0].std()))
     assert table[1]["grad_std"] == pytest.approx(float(grads[1].std()))
+    assert table[0]["w_std"] == pytest.approx(float(run.net.weights[0].std()))
 
 
 def test_saturation_and_dead_units():
@@ -156,7 +168,7 @@ def test_bad_settings_give_a_message_in_the_widget(ex, control, value, match):
 
 
 def test_divergence_is_reported_not_raised():
-    ex = Explorer(init="normal", scale=50.0, activation="relu", depth=6, width=16, epochs=6,
+    ex = Explorer(init="normal", scale=2.5, activation="relu", depth=6, width=16, epochs=6,
                   n_samples=120, lr=0.1)
     ex.buttons["train"].click()
     assert ex.state["diverged"]
@@ -201,7 +213,7 @@ def test_twin_data_holds_every_setting_and_snapshot(twin_data):
     snap = d["snapshots"][run["snaps"][-1]]
     assert len(base64.b64decode(snap["b"])) == 8 * 8 // 2  # 4-bit probabilities
     assert len(base64.b64decode(snap["act"]["q"])) == 2 * 6  # 2 layers × 6 bins
-    assert len(snap["t"]) == 2 and len(snap["t"][0]) == 4
+    assert len(snap["t"]) == 2 and len(snap["t"][0]) == 5  # mean, std, sat., grad std, W std
     # zero init + tanh: the hidden layers never change, so snapshots repeat and are shared
     assert len(set(d["runs"]["zeros|tanh|2"]["snaps"])) < 3
     assert d["colors"]["he_normal"] == explorer.plots.color_for("he_normal")
