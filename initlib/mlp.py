@@ -358,7 +358,11 @@ class MLP:
         self.output = output
         self._output_fn, self._loss_fn = _OUTPUT_FUNCTIONS[output]
         self.dtype = _check_dtype(dtype)
-        self.init = init if isinstance(init, str) else "custom"
+        if isinstance(init, str) or (isinstance(init, (list, tuple))
+                                     and all(isinstance(i, str) for i in init)):
+            self.init = init if isinstance(init, str) else list(init)
+        else:
+            self.init = "custom"                                   # functions, numbers, arrays
 
         streams = np.random.default_rng(rng).spawn(n_layers)
         inits = _per_layer(init, n_layers, "init")

@@ -128,6 +128,10 @@ class History:
     optimizer : SGD
         The optimizer and its momentum velocities; ``train(..., history=h)``
         continues with it.
+    rng : Generator
+        The shuffling generator, continued likewise.
+    layer_sizes : tuple
+        The trained network's ``layer_sizes`` (a continuation must match).
     """
 
     epoch: list = field(default_factory=list)
@@ -145,6 +149,7 @@ class History:
     message: str = ""
     optimizer: SGD | None = field(default=None, repr=False)
     rng: np.random.Generator | None = field(default=None, repr=False)
+    layer_sizes: tuple = field(default=(), repr=False)
 
     @property
     def epochs(self):
@@ -387,7 +392,8 @@ def train(net, X, y, *, lr, epochs, batch_size=None, momentum=0.0, rng=None,
             y_rec = net._check_y(record_data[1], len(X_rec), "record_data[1]")
 
     if history is None:
-        history = History(optimizer=SGD(lr, momentum), rng=np.random.default_rng(rng))
+        history = History(optimizer=SGD(lr, momentum), rng=np.random.default_rng(rng),
+                          layer_sizes=net.layer_sizes)
     else:
         if not isinstance(history, History):
             raise TypeError(f"history must be a History from train(), got {type(history).__name__}.")
@@ -396,12 +402,11 @@ def train(net, X, y, *, lr, epochs, batch_size=None, momentum=0.0, rng=None,
                 f"This history diverged at epoch {history.diverged_at}; its network has "
                 f"non-finite values. Start again with a new network and history=None."
             )
-        velocities = history.optimizer.velocities
-        if velocities is not None and any(
-                v.shape != W.shape for (v, _), W in zip(velocities, net.weights)):
+        if history.optimizer is None or history.layer_sizes != net.layer_sizes:
             raise ValueError(
-                "history belongs to a network of another shape (its momentum velocities do "
-                "not match net.weights); continue with the History of this network."
+                f"history belongs to a network of another shape (layer_sizes "
+                f"{list(history.layer_sizes)}, this net has {list(net.layer_sizes)}); "
+                f"continue with the History that train() returned for this network."
             )
         history.optimizer.lr, history.optimizer.momentum = lr, momentum
         if rng is not None:
@@ -471,9 +476,11 @@ def train(net, X, y, *, lr, epochs, batch_size=None, momentum=0.0, rng=None,
                 if not np.isfinite(loss) or (max_loss and loss > max_loss):
                     stop_diverged(epoch, f"the training loss became {loss:.4g}")
                     return _finish(history, verbose)
-            if not _all_finite(net.weights) or not _all_finite(net.biases):
-                stop_diverged(epoch, "a weight became NaN or infinite")
-                return _finish(history, verbose)
+                # (a non-finite weight makes the next loss non-finite too; this
+                # catches it without waiting for that step)
+                if not _all_finite(net.weights) or not _all_finite(net.biases):
+                    stop_diverged(epoch, "a weight became NaN or infinite")
+                    return _finish(history, verbose)
             if epoch % record_every == 0 or epoch == last:
                 record_state(epoch)
             if callback is not None and callback(epoch, net, history):

@@ -166,9 +166,12 @@ def test_continuing_equals_one_long_run(moons):
 def test_continuing_with_a_foreign_history_is_refused(moons):
     h = train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
               momentum=0.9)
-    with pytest.raises(ValueError, match="history belongs to a network of another shape"):
+    with pytest.raises(ValueError, match=r"history belongs to a network of another shape \(layer_sizes \[2, 4, 2\], this net has \[2, 5, 2\]\)"):
         train(MLP([2, 5, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
               momentum=0.9, history=h)
+    with pytest.raises(ValueError, match="history belongs to a network of another shape"):
+        train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
+              history=History())
     with pytest.raises(TypeError, match="history must be a History"):
         train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
               history={})
