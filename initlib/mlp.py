@@ -21,8 +21,28 @@ The backward pass is the chain rule, one line per step, from the output down:
     \frac{\partial L}{\partial a^{[l-1]}} = \delta^{[l]} W^{[l]},\quad
     \delta^{[l-1]} = \frac{\partial L}{\partial a^{[l-1]}} \odot f'(z^{[l-1]}),
 
-where :math:`\delta^{[l]} = \partial L / \partial z^{[l]}`. For each output and
-its loss the first delta is simply ``(prediction - target) / batch``.
+where :math:`\delta^{[l]} = \partial L / \partial z^{[l]}`.
+
+The three outputs and their losses (each a mean over the batch of :math:`n`
+examples) are computed from the logits :math:`z = z^{[L]}` in forms that never
+overflow nor take ``log(0)``:
+
+=======  ===============================================================  =========================
+output   loss                                                             labels
+=======  ===============================================================  =========================
+softmax  cross-entropy, :math:`\mathrm{logsumexp}(z) - z_y`               integers in [0, nL)
+sigmoid  binary cross-entropy, :math:`\max(z,0) - zy + \log(1+e^{-|z|})`  0/1, shape (n,) or (n, 1)
+linear   :math:`\tfrac12\lVert z - y\rVert^2`                             floats, shape (n, nL)
+=======  ===============================================================  =========================
+
+Each pair is "canonical" (Bishop 2006, section 4.3.6), so the first delta is simply
+:math:`\delta^{[L]} = (\hat y - y) / n`.
+
+References
+----------
+Rumelhart, Hinton & Williams (1986). Learning representations by back-propagating
+errors. Nature 323, 533-536.
+Bishop (2006). Pattern Recognition and Machine Learning, sections 4.3.6 and 5.3.
 
 >>> import numpy as np
 >>> from initlib import MLP

@@ -29,6 +29,15 @@ dead
     such a unit only runs at the small slope); ``nan`` for other activations.
 zero_fraction
     Fraction of activation values exactly 0 (for ReLU about 1/2 at a good init).
+
+References
+----------
+Glorot & Bengio (2010). Understanding the difficulty of training deep feedforward
+neural networks. AISTATS (per-layer activation and gradient histograms; chapter 4).
+He, Zhang, Ren & Sun (2015). Delving deep into rectifiers. ICCV (variance of ReLU
+layers forward and backward; chapter 5).
+Poole et al. (2016), Schoenholz et al. (2017): signal propagation in deep random
+networks (mean-field theory).
 """
 
 from __future__ import annotations

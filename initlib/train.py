@@ -10,7 +10,9 @@ mean mini-batch loss:
     v \leftarrow \mu v - \eta\, g, \qquad \theta \leftarrow \theta + v
 
 (with :math:`\mu = 0` this is plain SGD, :math:`\theta \leftarrow \theta - \eta g`;
-for a constant :math:`\eta` it is the same as PyTorch's ``SGD(momentum=mu)``).
+for a constant :math:`\eta` it is the same as PyTorch's ``SGD(momentum=mu)``, which
+keeps :math:`v/(-\eta)` instead). Polyak (1964) introduced the heavy ball; Sutskever,
+Martens, Dahl & Hinton (2013) show how much momentum and initialization interact.
 
 Training that blows up is part of the course: when a mini-batch loss, the
 training loss or a weight becomes NaN or infinite, :func:`train` stops at
