@@ -367,6 +367,10 @@ def train(net, X, y, *, lr, epochs, batch_size=None, momentum=0.0, rng=None,
     >>> h.final_val_accuracy > 0.9
     True
     """
+    from .mlp import MLP
+
+    if not isinstance(net, MLP):
+        raise TypeError(f"net must be an initlib.MLP, got {type(net).__name__}.")
     lr = _check_lr(lr)
     epochs = _check_positive_int(epochs, "epochs", 100)
     batch_size = _check_positive_int(batch_size, "batch_size", 32, allow_none=True)
@@ -409,6 +413,12 @@ def train(net, X, y, *, lr, epochs, batch_size=None, momentum=0.0, rng=None,
                 f"history belongs to a network of another shape (layer_sizes "
                 f"{list(history.layer_sizes)}, this net has {list(net.layer_sizes)}); "
                 f"continue with the History that train() returned for this network."
+            )
+        if history.epoch and bool(history.val_loss) != has_val:
+            raise ValueError(
+                f"history {'has' if history.val_loss else 'has no'} validation metrics; "
+                f"pass {'the same X_val and y_val' if history.val_loss else 'no X_val/y_val'} "
+                f"when continuing it, so that every list stays aligned with history.epoch."
             )
         history.optimizer.lr, history.optimizer.momentum = lr, momentum
         if rng is not None:

@@ -172,6 +172,13 @@ def test_continuing_with_a_foreign_history_is_refused(moons):
     with pytest.raises(ValueError, match="history belongs to a network of another shape"):
         train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
               history=History())
+    h_val = train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
+                  X_val=moons.X_val, y_val=moons.y_val)
+    with pytest.raises(ValueError, match="history has validation metrics; pass the same X_val and y_val"):
+        train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
+              history=h_val)
+    with pytest.raises(TypeError, match="net must be an initlib.MLP, got str"):
+        train("net", moons.X_train, moons.y_train, lr=0.1, epochs=1)
     with pytest.raises(TypeError, match="history must be a History"):
         train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
               history={})
