@@ -207,6 +207,11 @@ def _digits(n_samples, noise, rng):
     from sklearn.datasets import load_digits
 
     X, y = load_digits(return_X_y=True)
+    if n_samples is not None and n_samples > len(X):
+        raise ValueError(
+            f"digits has {len(X)} images, got n_samples={n_samples}; pass n_samples <= "
+            f"{len(X)} or leave it out for all of them."
+        )
     if n_samples is not None and n_samples < len(X):
         keep = np.sort(rng.permutation(len(X))[:n_samples])
         X, y = X[keep], y[keep]

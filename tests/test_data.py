@@ -111,6 +111,8 @@ def test_errors():
         load_dataset("moons", n_samples=2)
     with pytest.raises(ValueError, match="n_samples must be an integer >= 4, got 10.5"):
         load_dataset("moons", n_samples=10.5)
+    with pytest.raises(ValueError, match="digits has 1797 images, got n_samples=2000"):
+        load_dataset("digits", n_samples=2000)
     with pytest.raises(ValueError, match="noise must be a finite number >= 0, got -0.1"):
         load_dataset("moons", noise=-0.1)
     with pytest.raises(ValueError, match="Dataset 'digits' is real data and takes no noise, got noise=0.1"):
