@@ -56,7 +56,8 @@ from .mlp import MLP
 from .stats import dead_fraction, saturated_fraction
 from .train import train
 
-__all__ = ["Settings", "Run", "Explorer", "make_init", "precompute_twin", "twin_html", "kernel_free_twin"]
+__all__ = ["Settings", "Run", "Explorer", "make_init", "precompute_twin", "twin_html",
+           "kernel_free_twin", "twin_outcomes", "twin_summary"]
 
 #: Datasets the explorer offers: the classification sets of ``initlib.load_dataset``.
 DATASETS = tuple(d for d in available_datasets() if d != "linear")
@@ -693,11 +694,26 @@ def _b64(values):
     return base64.b64encode(bytes(bytearray(values))).decode("ascii")
 
 
+def _densities(layers, value_range, bins):
+    """``np.histogram(v, bins, value_range, density=True)[0]`` of every layer, in one go.
+
+    Values outside the range are left out, as ``np.histogram`` does; the bin index is computed
+    once for all layers (``np.histogram`` per layer was the slowest step of the precomputation).
+    """
+    lo, hi = value_range
+    out = np.zeros((len(layers), bins))
+    for l, v in enumerate(layers):
+        v = np.ravel(v)
+        v = v[(v >= lo) & (v <= hi)]
+        if v.size:
+            idx = np.minimum(((v - lo) * (bins / (hi - lo))).astype(np.int64), bins - 1)
+            out[l] = np.bincount(idx, minlength=bins) / (v.size * (hi - lo) / bins)
+    return out
+
+
 def _pack_hist(layers, value_range, bins):
     """Densities of each layer on shared bins, quantized to bytes relative to their maximum."""
-    dens = [np.histogram(v, bins=bins, range=value_range, density=True)[0] if v.size
-            else np.zeros(bins) for v in layers]
-    dens = np.nan_to_num(np.array(dens))
+    dens = _densities(layers, value_range, bins)
     top = float(dens.max()) if dens.size else 0.0
     q = np.zeros(dens.shape, dtype=np.uint8) if top == 0 else np.rint(255 * dens / top).astype(np.uint8)
     return {"q": _b64(q.ravel()), "max": _r(top if top > 0 else 1.0, 3),
@@ -809,6 +825,62 @@ def _precompute_twin(dataset, inits, activations, depths, width, lr, epochs, sna
         "snapshots": [json.loads(k) for k in sorted(pool, key=pool.get)],
     }
 
+
+
+def twin_outcomes(data, depth, what="val_acc"):
+    """The last epoch's ``what`` for every (initializer, activation) of the twin at ``depth``.
+
+    Parameters
+    ----------
+    data : dict from ``precompute_twin``
+    depth : int, one of ``data["depths"]``
+    what : {"loss", "val_loss", "val_acc"}
+
+    Returns
+    -------
+    ndarray, shape (len(inits), len(activations))
+        nan where the run diverged. Rows follow ``data["inits"]``, columns ``data["activations"]``
+        (ready for ``plots.heatmap``).
+    """
+    if depth not in data["depths"]:
+        raise ValueError(f"depth {depth!r} is not in the twin's grid {data['depths']}")
+    if what not in ("loss", "val_loss", "val_acc"):
+        raise ValueError(f"what must be 'loss', 'val_loss' or 'val_acc', received {what!r}")
+    out = np.full((len(data["inits"]), len(data["activations"])), np.nan)
+    for i, init in enumerate(data["inits"]):
+        for j, act in enumerate(data["activations"]):
+            last = data["runs"][f"{init}|{act}|{depth}"][what][-1]
+            out[i, j] = np.nan if last is None else last
+    return out
+
+
+def twin_summary(data, depth, epoch=0):
+    """A text table of the twin's per-layer statistics at one depth and epoch.
+
+    For each (initializer, activation): the std of the activations ``a`` in the first, middle
+    and last hidden layer, the saturated (tanh, sigmoid) or dead (ReLU) fraction in the last
+    one, and the std of the per-example back-propagated gradient ``g = ∂L/∂z`` in the first and
+    last hidden layer. Numbers have two significant digits.
+    """
+    if depth not in data["depths"]:
+        raise ValueError(f"depth {depth!r} is not in the twin's grid {data['depths']}")
+    if epoch not in data["epochs"]:
+        raise ValueError(f"epoch {epoch!r} is not a snapshot of the twin: {data['epochs']}")
+    k = data["epochs"].index(epoch)
+    mid = (depth + 1) // 2
+    width = max(len(f"{i} + {a}") for i in data["inits"] for a in data["activations"]) + 2
+    lines = [f"{depth} hidden layers, epoch {epoch}".ljust(width)
+             + f"{'std a[1]':>10}{f'a[{mid}]':>8}{f'a[{depth}]':>8}{f'sat/dead[{depth}]':>14}"
+             + f"{'std g[1]':>10}{f'g[{depth}]':>9}"]
+    two = lambda v: "nan" if v is None else f"{v:.2g}"  # noqa: E731
+    for init in data["inits"]:
+        for act in data["activations"]:
+            t = data["snapshots"][data["runs"][f"{init}|{act}|{depth}"]["snaps"][k]]["t"]
+            frac = "—" if t[-1][2] is None else f"{t[-1][2]:.0%}"
+            lines.append(f"{init} + {act}".ljust(width)
+                         + f"{two(t[0][1]):>10}{two(t[mid - 1][1]):>8}{two(t[-1][1]):>8}"
+                         + f"{frac:>14}{two(t[0][3]):>10}{two(t[-1][3]):>9}")
+    return "\n".join(lines)
 
 _TWIN_CSS = """
 .initx-twin{font:13px/1.4 sans-serif;color:#222;max-width:760px;margin:0.5em 0}

@@ -251,3 +251,12 @@ def test_kernel_free_twin_returns_html():
 
     h = explorer.kernel_free_twin(initial=("zeros", "tanh", 2), **SMALL)
     assert isinstance(h, HTML) and h.data.startswith('<div class="initx-twin">')
+
+
+def test_fast_densities_equal_numpy_histogram():
+    rng = np.random.default_rng(0)
+    layers = [rng.normal(0, s, 500) for s in (0.1, 1.0, 3.0)] + [np.array([])]
+    got = explorer._densities(layers, (-2.0, 2.0), 20)
+    for l, v in enumerate(layers[:3]):
+        np.testing.assert_allclose(got[l], np.histogram(v, bins=20, range=(-2, 2), density=True)[0])
+    assert not got[3].any()
