@@ -114,6 +114,30 @@ def test_hand_worked_example():
     assert dW.tolist() == [[9.0]] and db.tolist() == [3.0]
 
 
+def test_permuting_hidden_units_changes_nothing():
+    # relabel the units of hidden layer 1: permute the rows of W1, b1 and the columns of W2
+    net = MLP([3, 6, 4, 2], activation="tanh", rng=0, bias_init=0.3)
+    X, y = np.random.default_rng(1).standard_normal((5, 3)), np.array([0, 1, 1, 0, 1])
+    perm = np.array([3, 0, 5, 1, 4, 2])
+    twin = net.copy()
+    twin.weights[0], twin.biases[0] = net.weights[0][perm], net.biases[0][perm]
+    twin.weights[1] = net.weights[1][:, perm]
+    np.testing.assert_allclose(twin.forward(X), net.forward(X), rtol=1e-13)
+    (dW1, db1), (dW2, _), _ = net.loss_and_grads(X, y)[1]
+    (tW1, tb1), (tW2, _), _ = twin.loss_and_grads(X, y)[1]
+    np.testing.assert_allclose(tW1, dW1[perm], rtol=1e-12)
+    np.testing.assert_allclose(tW2, dW2[:, perm], rtol=1e-12)
+
+
+def test_constant_init_gives_every_hidden_unit_the_same_gradient():
+    net = MLP([3, 5, 5, 2], activation="sigmoid", init=0.4, rng=0)
+    X, y = np.random.default_rng(2).standard_normal((7, 3)), np.arange(7) % 2
+    (dW1, db1), (dW2, db2), _ = net.loss_and_grads(X, y)[1]
+    assert np.ptp(dW1, axis=0).max() < 1e-15 and np.ptp(db1) < 1e-15   # identical rows
+    assert np.ptp(dW2, axis=0).max() < 1e-15 and np.ptp(dW2, axis=1).max() < 1e-15
+    assert np.abs(dW1).max() > 0                                       # but not zero
+
+
 # ---------------------------------------------------------------------------
 # Losses and outputs
 # ---------------------------------------------------------------------------
