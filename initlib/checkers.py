@@ -12,6 +12,7 @@ __all__ = [
     "check_linear_growth",
     "check_he_std",
     "check_prior_bias",
+    "check_lsuv_step",
 ]
 
 
@@ -395,3 +396,80 @@ def check_linear_growth(predicted_std):
             f"{np.round(want, 6).tolist()} = input_std * (sigma * sqrt(n))**l.")
     print("Correct: with sigma * sqrt(n) = 0.8 the std after 5 layers is 0.8**5 = 0.328 of the "
           "input's; the critical scale is sigma = 1/sqrt(n).")
+
+
+# --------------------------------------------------------------------------
+# Chapter 8 (Beyond variance: orthogonal initialization and LSUV): one LSUV step
+# --------------------------------------------------------------------------
+def check_lsuv_step(lsuv_step):
+    r"""Check ``lsuv_step(W, A)``: ``W`` rescaled so that ``Z = A @ W.T`` has variance 1.
+
+    The answer is :math:`W / \sqrt{\operatorname{Var}(A W^\top)}`, the variance taken
+    over every entry of ``Z`` (all examples and all units), as in Mishkin & Matas's
+    LSUV. Typical slips are named: dividing by the variance instead of its square root,
+    multiplying instead of dividing, measuring the input ``A`` or the weights ``W``
+    instead of the output, one scale per unit (per row of ``W``), the mean square
+    instead of the variance, and changing ``W`` in place without returning it.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(8)
+    cases = {
+        "W (20, 10) ~ N(0, 1), A (200, 10) ~ N(0, 1)":
+            (rng.normal(size=(20, 10)), rng.normal(size=(200, 10))),
+        "W (5, 30) ~ N(0, 0.01^2), A (300, 30) ~ N(0, 4)":
+            (0.01 * rng.normal(size=(5, 30)), 2.0 * rng.normal(size=(300, 30))),
+        "W (8, 6) ~ N(0, 1), A (400, 6) = 3 + N(0, 1) (inputs with a non-zero mean)":
+            (rng.normal(size=(8, 6)), 3.0 + rng.normal(size=(400, 6))),
+    }
+    for name, (W, A) in cases.items():
+        W_in = W.copy()
+        try:
+            got = lsuv_step(W_in, A.copy())
+        except Exception as exc:  # the reader's code: report, do not crash
+            raise AssertionError(
+                f"lsuv_step({name}) raised {type(exc).__name__}: {exc}. Remember the "
+                f"shapes: W is (fan_out, fan_in), A is (batch, fan_in), Z = A @ W.T."
+            ) from exc
+        if got is None:
+            raise AssertionError(
+                f"lsuv_step({name}) returned None; return the rescaled matrix "
+                f"(e.g. `return W / np.sqrt(var)`).")
+        try:
+            got = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            raise AssertionError(
+                f"lsuv_step({name}) returned {type(got).__name__}; return an array shaped "
+                f"like W, {W.shape}.") from None
+        if got.shape != W.shape:
+            raise AssertionError(
+                f"lsuv_step({name}) returned an array of shape {got.shape}; it must have "
+                f"W's shape {W.shape}: LSUV rescales W, it does not change it otherwise.")
+        Z = A @ W.T
+        want = W / np.sqrt(Z.var())
+        if np.allclose(got, want, rtol=1e-9, atol=0):
+            continue
+        slips = [
+            (W / Z.var(), "you divided by the variance; divide by its square root, the "
+             "standard deviation: scaling W by c scales Var(Z) by c**2"),
+            (W * np.sqrt(Z.var()), "you multiplied by the standard deviation; divide by it"),
+            (W / A.std(), "you measured the input A; LSUV measures the layer's output "
+             "Z = A @ W.T"),
+            (W / W.std(), "you normalized the weights themselves; LSUV measures the layer's "
+             "output Z = A @ W.T on the data"),
+            (W / Z.std(axis=0)[:, None], "you used one scale per unit (per row of W); "
+             "LSUV multiplies the whole matrix by one number, the variance taken over all "
+             "entries of Z (np.var(Z) or Z.var())"),
+            (W / np.sqrt(np.mean(Z**2)), "you used the mean square of Z, not its variance; "
+             "they differ as soon as Z's mean is not 0: use Z.var()"),
+        ]
+        for value, why in slips:
+            if np.allclose(got, value, rtol=1e-9, atol=0):
+                raise AssertionError(f"lsuv_step({name}): {why}.")
+        var_out = float((A @ got.T).var())
+        raise AssertionError(
+            f"lsuv_step({name}) returned a matrix for which Var(A @ W.T) = {var_out:.6g}; "
+            f"expected 1, reached with W / sqrt(Var(A @ W.T)) (one number for the whole "
+            f"matrix).")
+    print("Correct: one division by the output's standard deviation gives Var(Z) = 1 exactly "
+          "(with zero biases); LSUV repeats it layer by layer, from the input up.")
