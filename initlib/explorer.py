@@ -1005,26 +1005,28 @@ _TWIN_JS = r"""(function () {
 
   function drawLoss(sel, k) {
     var P = canvas("c-loss"), run = D.runs[key(sel.init, sel.act, sel.depth)];
-    var E = D.n_epochs, lo = Infinity, hi = -Infinity;
-    D.inits.forEach(function (init) {
-      var r = D.runs[key(init, sel.act, sel.depth)];
-      r.loss.concat(r.val_loss).forEach(function (v) {
-        if (ok(v) && v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-      });
+    var E = D.n_epochs, lo = 0.1, hi = 1;  // at least one decade; more if the run needs it
+    run.loss.concat(run.val_loss).forEach(function (v) {
+      if (ok(v) && v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     });
     lo = Math.pow(10, Math.floor(Math.log10(lo))); hi = Math.pow(10, Math.ceil(Math.log10(hi)));
     var A = axes(P, { x: 46, y: 20, w: P.w - 56, h: P.h - 56 }, [0, E], [lo, hi],
                  { logy: true, xlabel: "epoch", ylabel: "cost J", title: "Cost during training" });
     var g = P.g, ep = [];
     for (var e = 0; e <= E; e++) ep.push(A.sx(e));
-    var clip = function (v) { return ok(v) && v > 0 ? A.sy(Math.min(Math.max(v, lo), hi)) : NaN; };
+    var clip = function (v) { return ok(v) && v > 0 ? A.sy(v) : NaN; };  // drawn clipped to the axes
+    g.save(); g.beginPath(); g.rect(46, 20, P.w - 56, P.h - 56); g.clip();
     D.inits.forEach(function (init) {  // the other initializers, faint, for comparison
       if (init === sel.init) return;
       polyline(g, ep, D.runs[key(init, sel.act, sel.depth)].loss.map(clip), shade(D.colors[init], 0.35), 1);
     });
     var col = D.colors[sel.init];
     polyline(g, ep, run.loss.map(clip), col, 2.2);
+    if (run.loss.filter(ok).length === 1) {  // a run that diverged at once: show its one point
+      g.fillStyle = col; g.beginPath(); g.arc(ep[0], clip(run.loss[0]), 3.5, 0, 2 * Math.PI); g.fill();
+    }
     polyline(g, ep, run.val_loss.map(clip), col, 1.5, [5, 3]);
+    g.restore();
     if (run.diverged_at !== null) {
       var last = run.diverged_at - 1;
       while (last > 0 && !ok(run.loss[last])) last--;
@@ -1188,10 +1190,10 @@ def twin_html(data, *, initial=None):
         f'<div class="initx-controls">{controls}</div>'
         '<p class="initx-caption" data-initx="caption"></p>'
         '<p data-initx="status">(The explorer needs JavaScript to draw its figures.)</p>'
-        '<canvas data-initx="c-loss" width="420" height="240"></canvas>'
-        '<canvas data-initx="c-boundary" width="300" height="240"></canvas>'
-        '<canvas data-initx="c-act" width="360" height="220"></canvas>'
-        '<canvas data-initx="c-grad" width="360" height="220"></canvas>'
+        '<canvas data-initx="c-loss" width="390" height="240"></canvas>'
+        '<canvas data-initx="c-boundary" width="270" height="240"></canvas>'
+        '<canvas data-initx="c-act" width="330" height="220"></canvas>'
+        '<canvas data-initx="c-grad" width="330" height="220"></canvas>'
         '<table data-initx="table"></table>'
         f'<script type="application/octet-stream" class="initx-data">{packed}</script>'
         f"<script>{_TWIN_JS}</script>"
