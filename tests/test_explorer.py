@@ -260,3 +260,27 @@ def test_fast_densities_equal_numpy_histogram():
     for l, v in enumerate(layers[:3]):
         np.testing.assert_allclose(got[l], np.histogram(v, bins=20, range=(-2, 2), density=True)[0])
     assert not got[3].any()
+
+
+def test_live_explorer_runs_in_a_jupyter_kernel():
+    """Displayed and driven in a real kernel, as in JupyterLab: the widgets and their state."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[
+        new_code_cell("from initlib.explorer import Explorer\n"
+                      "ex = Explorer(depth=2, width=8, n_samples=120, epochs=2)\nex"),
+        new_code_cell("ex.buttons['train'].click()\nprint(ex.state['epoch'], ex.state['error'])"),
+    ])
+    nbclient.NotebookClient(nb, timeout=120, store_widget_state=True).execute()
+    assert "application/vnd.jupyter.widget-view+json" in nb.cells[0].outputs[0]["data"]
+    assert nb.cells[1].outputs[0]["text"] == "2 None\n"
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    by_model = {}
+    for model in state.values():
+        by_model.setdefault(model["model_name"], []).append(model["state"])
+    assert {"VBoxModel", "DropdownModel", "FloatTextModel", "IntTextModel", "ButtonModel",
+            "IntProgressModel", "ImageModel", "HTMLModel"} <= set(by_model)
+    assert [p["value"] for p in by_model["IntProgressModel"]] == [2]
+    assert any("<table" in h["value"] for h in by_model["HTMLModel"])
