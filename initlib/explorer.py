@@ -42,7 +42,7 @@ import io
 import json
 import math
 import zlib
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from numbers import Integral, Real
 from types import SimpleNamespace
 
@@ -404,6 +404,9 @@ class Explorer:
         import ipywidgets as w
 
         s = Settings(**settings)
+        unknown = [p for p in s.problems() if p.startswith(("dataset", "initializer", "activation"))]
+        if unknown:  # the menus cannot show a name they do not offer
+            raise ValueError("Explorer(): " + "; ".join(unknown) + ".")
         self.chunk, self.dpi = int(chunk), int(dpi)
         self._data_cache = {}
         self._run = None
@@ -536,7 +539,8 @@ class Explorer:
             self._data_cache[key] = load_dataset(
                 s.dataset, n_samples=None if s.dataset == "digits" else s.n_samples, rng=s.seed)
         self._run = Run(s, dataset=self._data_cache[key])
-        self.progress.max, self.progress.value = s.epochs, 0
+        self.progress.max = s.epochs
+        self._progress()
         self.redraw()
         self._say(self._status())
 
@@ -545,7 +549,8 @@ class Explorer:
         if s is None or self._run is None:
             return
         self._run.step(epochs, lr=s.lr)
-        self.progress.value = min(self._run.epoch, self.progress.max)
+        self.progress.max = max(self.progress.max, self._run.epoch)
+        self._progress()
         self.redraw()
         self._say(self._status())
 
@@ -559,12 +564,16 @@ class Explorer:
         try:
             while self._run.epoch < start + s.epochs and not self._run.diverged:
                 self._run.step(min(self.chunk, start + s.epochs - self._run.epoch), lr=s.lr)
-                self.progress.value = self._run.epoch
+                self._progress()
                 self.redraw()
                 self._say(f"training… {self._status()}")
         finally:
             self._busy = False
         self._say(self._status())
+
+    def _progress(self):
+        self.progress.value = self._run.epoch
+        self.progress.description = f"epoch {self._run.epoch}"
 
     def _status(self):
         run = self._run

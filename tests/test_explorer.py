@@ -126,7 +126,7 @@ def test_step_train_and_reset(ex):
     ex.buttons["train"].click()  # 4 more epochs, in chunks of 2: two redraws
     assert ex.state["epoch"] == 5
     assert ex.state["redraws"] == redraws + 2
-    assert ex.progress.value == ex.progress.max == 5
+    assert ex.progress.value == ex.progress.max == 5 and ex.progress.description == "epoch 5"
     assert len(ex.views["loss"]) == len(ex.views["val_loss"]) == 6
     assert ex.views["loss"][-1] < ex.views["loss"][0]
     ex.controls["lr"].value = 0.05  # lr and epochs keep the network
@@ -175,6 +175,13 @@ def test_divergence_is_reported_not_raised():
     assert "Diverged at epoch" in ex.message.value
     assert ex.buttons["train"].disabled
     assert ex.views["image"].startswith(PNG)
+
+
+def test_unknown_names_at_construction_raise():
+    with pytest.raises(ValueError, match=r"Explorer\(\): initializer 'glorot' is not one of zeros"):
+        Explorer(init="glorot")
+    ex = Explorer(width=0, n_samples=120)  # a bad number is a message, as in the widget
+    assert "width must be a whole number" in ex.state["error"]
 
 
 def test_an_unexpected_error_becomes_a_message(ex, monkeypatch):
