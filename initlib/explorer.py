@@ -637,7 +637,8 @@ class Explorer:
                 if d.n_classes == 2:
                     cmap = plots.mcolors.LinearSegmentedColormap.from_list("p", plots.CLASS_COLORS[:2])
                 ax_b.imshow(values, extent=extent, cmap=cmap, alpha=0.35, aspect="auto",
-                            vmin=0, vmax=max(d.n_classes - 1, 1), interpolation="bilinear")
+                            vmin=0, vmax=max(d.n_classes - 1, 1),
+                            interpolation="bilinear" if d.n_classes == 2 else "nearest")
                 ax_b.scatter(d.X_train[:, 0], d.X_train[:, 1], c=d.y_train, s=8,
                              cmap=plots.mcolors.ListedColormap(plots.CLASS_COLORS[:d.n_classes]),
                              vmin=-0.5, vmax=d.n_classes - 0.5, edgecolors="white", linewidths=0.3)
