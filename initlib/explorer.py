@@ -1198,12 +1198,12 @@ def twin_html(data, *, initial=None):
         '<div class="initx-twin">'
         f"<style>{_TWIN_CSS}</style>"
         f'<div class="initx-controls">{controls}</div>'
-        '<p class="initx-caption" data-initx="caption"></p>'
+        '<p class="initx-caption" data-initx="caption" aria-live="polite"></p>'
         '<p data-initx="status">(The explorer needs JavaScript to draw its figures.)</p>'
-        '<canvas data-initx="c-loss" width="390" height="240"></canvas>'
-        '<canvas data-initx="c-boundary" width="270" height="240"></canvas>'
-        '<canvas data-initx="c-act" width="330" height="220"></canvas>'
-        '<canvas data-initx="c-grad" width="330" height="220"></canvas>'
+        '<canvas data-initx="c-loss" width="390" height="240" role="img" aria-label="cost per epoch, training and validation"></canvas>'
+        '<canvas data-initx="c-boundary" width="270" height="240" role="img" aria-label="decision boundary on the training data"></canvas>'
+        '<canvas data-initx="c-act" width="330" height="220" role="img" aria-label="histograms of the activations of each hidden layer"></canvas>'
+        '<canvas data-initx="c-grad" width="330" height="220" role="img" aria-label="histograms of the back-propagated gradients of each hidden layer"></canvas>'
         '<table data-initx="table"></table>'
         f'<script type="application/octet-stream" class="initx-data">{packed}</script>'
         f"<script>{_TWIN_JS}</script>"
