@@ -29,8 +29,9 @@ then the loop matters for activations that are not positively homogeneous (tanh,
 sigmoid), and a target that the activation cannot reach (tanh's output variance is
 always below 1) is never met.
 
-Only the weights are rescaled; biases are left as they are. The paper's defaults are
-``tol=0.1`` and ``max_iter=10``.
+Only the weights are rescaled; biases are left as they are. The defaults ``tol=0.1`` and
+``max_iter=10`` are those of the Torch port linked from the authors' repository (their Caffe
+script uses a margin of 0.02 and at most 20 iterations).
 
 >>> import numpy as np
 >>> from initlib import MLP
@@ -219,9 +220,11 @@ def lsuv(net, X, *, tol=0.1, max_iter=10, target_var=1.0, where="preactivation",
     X : array_like, shape (batch, n0)
         A batch of (standardized) training inputs. Only its statistics are used.
     tol : float, default 0.1
-        Stop when ``|Var - target_var| < tol`` (the paper's :math:`\mathrm{Tol}_\mathrm{var}`).
+        Stop when ``|Var - target_var| < tol`` (the paper's :math:`\mathrm{Tol}_\mathrm{var}`;
+        the Caffe reference script uses 0.02).
     max_iter : int, default 10
-        Most rescaling steps per layer (the paper's :math:`T_\mathrm{max}`).
+        Most rescaling steps per layer (the paper's :math:`T_\mathrm{max}`; the Caffe
+        reference script allows 20).
     target_var : float, default 1.0
         The variance to reach.
     where : {"preactivation", "activation"}, default "preactivation"
