@@ -356,7 +356,7 @@ def layer_histograms(
     return fig
 
 
-def std_over_depth(ax, stds, *, logy=True, expected=None, ylabel=r"std of $a^{[l]}$"):
+def std_over_depth(ax, stds, *, logy=True, expected=None, ylabel=r"std of $a^{[l]}$", colors=None):
     """Standard deviation of each layer's values against depth, one line per setting.
 
     Parameters
@@ -371,6 +371,9 @@ def std_over_depth(ax, stds, *, logy=True, expected=None, ylabel=r"std of $a^{[l
         A predicted curve, drawn dashed: one for all (black) or one per label (its colour).
     ylabel : str
         y-axis label; e.g. ``r"std of $\\partial L/\\partial z^{[l]}$"`` for gradients.
+    colors : dict {label: colour}, optional
+        Colours for labels that are not initializer names (e.g. ``"σ√n = 0.8"``);
+        labels left out take ``color_for(label)``.
 
     Returns
     -------
@@ -392,6 +395,10 @@ def std_over_depth(ax, stds, *, logy=True, expected=None, ylabel=r"std of $a^{[l
     """
     _check_ax(ax, "std_over_depth")
     _check_mapping(stds, "std_over_depth", "{'he_normal': [1.0, 0.98, 1.01]}")
+    colors = {} if colors is None else dict(colors)
+
+    def _color(label):
+        return colors.get(label, color_for(str(label)))
 
     def _curve(label, values, what):
         arr = _as_finite_1d(
@@ -410,13 +417,13 @@ def std_over_depth(ax, stds, *, logy=True, expected=None, ylabel=r"std of $a^{[l
     for label, values in stds.items():
         arr = _curve(label, values, "std")
         depth = np.arange(1, arr.size + 1)
-        ax.plot(depth, arr, "o-", ms=3, color=color_for(str(label)), label=str(label))
+        ax.plot(depth, arr, "o-", ms=3, color=_color(label), label=str(label))
     if expected is not None:
         if isinstance(expected, Mapping):
             for label, values in expected.items():
                 arr = _curve(label, values, "expected std")
                 ax.plot(
-                    np.arange(1, arr.size + 1), arr, "--", color=color_for(str(label)),
+                    np.arange(1, arr.size + 1), arr, "--", color=_color(label),
                     label=f"{label} (predicted)",
                 )
         else:

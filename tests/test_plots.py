@@ -153,6 +153,14 @@ def test_std_over_depth_expected_per_label(ax):
     assert ax.get_yscale() == "linear"
 
 
+def test_std_over_depth_takes_colours_for_other_labels(ax):
+    plots.std_over_depth(ax, {"σ√n = 0.8": [1, 0.8], "he": [1, 1]}, colors={"σ√n = 0.8": "#123456"},
+                         expected={"σ√n = 0.8": [1, 0.8]})
+    solid, other, dashed = ax.get_lines()
+    assert solid.get_color() == "#123456" and dashed.get_color() == "#123456"
+    assert other.get_color() == plots.color_for("he")
+
+
 def test_std_over_depth_validates(ax):
     with pytest.raises(TypeError, match="needs a matplotlib Axes"):
         plots.std_over_depth({"he": [1]}, {"he": [1]})
