@@ -199,6 +199,12 @@ def _variance(v, layer):
     return var
 
 
+def _output_variance(a, W, b, act, layer):
+    """Variance of layer ``layer``'s output: z = a W^T + b, or f(z) if ``act`` is given."""
+    z = a @ W.T + b                                        # z[l] = a[l-1] W[l]^T + b[l]
+    return _variance(z if act is None else act.forward(z), layer)
+
+
 # ---------------------------------------------------------------------------
 # The algorithm
 # ---------------------------------------------------------------------------
@@ -238,7 +244,8 @@ def lsuv(net, X, *, tol=0.1, max_iter=10, target_var=1.0, where="preactivation",
     include_output : bool, default True
         Also rescale the output layer (the paper and the reference script do).
     inplace : bool, default False
-        Modify ``net`` itself instead of a copy.
+        Modify ``net`` itself instead of a copy. (If a layer then cannot be rescaled,
+        the error leaves ``net`` with its layers below already changed.)
     rng : None, int or numpy.random.Generator
         Seed for the orthogonal matrices (one independent stream per layer).
 
@@ -292,24 +299,18 @@ def lsuv(net, X, *, tol=0.1, max_iter=10, target_var=1.0, where="preactivation",
     for i in range(n_rescaled):                            # i = l - 1
         W, b = net.weights[i], net.biases[i]
         hidden = i < L - 1
-        act = net.hidden_activations[i] if hidden else None
-
-        def measure():
-            z = a @ W.T + b                                # z[l] = a[l-1] W[l]^T + b[l]
-            v = act.forward(z) if (hidden and where == "activation") else z
-            return _variance(v, i + 1)
-
-        var = out["var_before"][i] = measure()
+        measured = net.hidden_activations[i] if (hidden and where == "activation") else None
+        var = out["var_before"][i] = _output_variance(a, W, b, measured, i + 1)
         total = 1.0
         while abs(var - target_var) >= tol and iterations[i] < max_iter:
             factor = math.sqrt(target_var / var)
             W *= factor                                    # W[l] <- W[l] / sqrt(Var / target)
             total *= factor
             iterations[i] += 1
-            var = measure()
+            var = _output_variance(a, W, b, measured, i + 1)
         out["var_after"][i], out["scale"][i] = var, total
         if hidden:
-            a = act.forward(a @ W.T + b)                   # a[l], input of the next layer
+            a = net.hidden_activations[i].forward(a @ W.T + b)   # a[l], input of layer l + 1
     record = LSUVRecord(
         layer=np.arange(1, n_rescaled + 1), iterations=iterations,
         converged=np.abs(out["var_after"] - target_var) < tol,
