@@ -52,6 +52,28 @@ def test_every_chapter_notebook_is_in_the_toc():
     assert not unlisted, f"chapter notebooks missing from _toc.yml (they would not be built): {unlisted}"
 
 
+CHAPTER_NOTEBOOKS = sorted((REPO_ROOT / "chapters").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("notebook", CHAPTER_NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_is_committed_executed_in_order(notebook):
+    """nbval compares only cells that have an execution count: a notebook committed without
+    its outputs would pass it silently. So: executed top to bottom, 1, 2, 3, ..., no saved
+    widget state (the static book has no widget manager)."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    counts = [cell.execution_count for cell in nb.cells if cell.cell_type == "code"]
+    assert counts, f"{notebook.name} has no code cell"
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"{notebook.name}: execution counts {counts}; restart the kernel, run all cells, save"
+    )
+    assert "widgets" not in nb.metadata, (
+        f"{notebook.name} saved ipywidgets state: turn off Settings > Save Widget State "
+        "Automatically in JupyterLab, clear it (Edit > Clear Outputs... or nbconvert) and re-run"
+    )
+
+
 def test_book_builds_without_warnings(book_build):
     problems = book_build.problems()
     assert book_build.returncode == 0 and not problems, (

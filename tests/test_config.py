@@ -211,3 +211,31 @@ def test_binder_reads_the_root_configuration():
     assert (REPO_ROOT / "runtime.txt").read_text(encoding="utf-8").strip() == "python-3.11"
     for folder in ("binder", ".binder"):
         assert not (REPO_ROOT / folder).exists(), f"{folder}/ would make Binder ignore the root files"
+
+
+# --- README and CI -------------------------------------------------------------------------
+
+def _quick_start_commands() -> list[str]:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, flags=re.S)
+    assert block, "README.md: no ```bash block under ## Quick start"
+    return [line for line in block.group(1).splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_readme_quick_start_is_two_commands():
+    commands = _quick_start_commands()
+    assert len(commands) == 2, commands
+    build, test = commands
+    assert "pip install -r requirements.txt" in build and "jupyter-book build" in build, build
+    assert "_build/html/index.html" in (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "pytest" in test and ".[test]" in test, test
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    script = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert script.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in script
+    assert _quick_start_commands()[1] in script.splitlines(), (
+        ".ci/run must run the README's test command verbatim"
+    )
+    assert "INITLIB_REQUIRE_BROWSER=1" in script and "apt-get install" in script
