@@ -87,10 +87,12 @@ INIT_COLORS = {
     "xavier": OKABE_ITO["blue"],  # Var = 2/(fan_in + fan_out), a.k.a. Glorot
     "he": OKABE_ITO["bluish_green"],  # Var = 2/fan_in, a.k.a. Kaiming
     "orthogonal": OKABE_ITO["reddish_purple"],
+    "lsuv": "#8C564B",  # brown: data-driven rescaling (Mishkin & Matas 2016)
 }
 
-#: Colours for labels outside the table (picked by a stable hash of the label).
-_FALLBACK_COLORS = ("#8C564B", "#7F3C8D", "#11A579", "#3969AC", "#E73F74", "#80BA5A", "#6F4E7C")
+#: Colours for labels outside the table (picked by a stable hash of the label). No greens or
+#: blues, which would pass for He or Xavier; pass ``colors=`` where labels must differ.
+_FALLBACK_COLORS = ("#7F3C8D", "#E73F74", "#6F4E7C", "#A0522D", "#B8860B")
 
 #: Class colours for decision boundaries (class 0, 1, 2, ...).
 CLASS_COLORS = (
@@ -113,6 +115,7 @@ _FAMILY_WORDS = (
     ("he", ("he", "kaiming")),
     ("lecun", ("lecun",)),
     ("orthogonal", ("orthogonal", "orth")),
+    ("lsuv", ("lsuv",)),
     ("zeros", ("zeros", "zero")),
     ("constant", ("ones", "one", "constant", "const")),
     ("too_large", ("large", "big", "huge")),

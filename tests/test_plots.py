@@ -45,7 +45,9 @@ def test_aliases_share_a_colour(aliases):
 def test_families_have_distinct_colours_from_the_okabe_ito_palette():
     values = list(plots.INIT_COLORS.values())
     assert len(set(values)) == len(values)
-    assert set(values) <= set(plots.OKABE_ITO.values())
+    # the nine fixed-formula families use the nine Okabe-Ito colours; LSUV (data-driven) is brown
+    assert {c for f, c in plots.INIT_COLORS.items() if f != "lsuv"} == set(plots.OKABE_ITO.values())
+    assert plots.color_for("LSUV") == plots.INIT_COLORS["lsuv"] != plots.color_for("he_normal")
     for name in ["zeros", "ones", "normal", "too large", "uniform", "lecun_normal",
                  "xavier_normal", "he_normal", "orthogonal"]:
         assert plots.canonical_init(name) is not None, name
@@ -64,6 +66,10 @@ def test_unknown_labels_get_a_stable_fallback_colour():
     assert a == plots.color_for("my own init")
     assert a not in plots.INIT_COLORS.values()
     assert mcolors.is_color_like(a)
+    # no fallback may pass for He (green) or Xavier (blue): hue away from both
+    for fallback in plots._FALLBACK_COLORS:
+        hue = mcolors.rgb_to_hsv(mcolors.to_rgb(fallback))[0] * 360
+        assert not 90 <= hue <= 230, (fallback, hue)
     # "he" must match as a word, not inside "the" or "sphere"
     assert plots.canonical_init("the sphere") is None
 
