@@ -164,7 +164,9 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def book_build(tmp_path_factory) -> BookBuild:
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return _run_build(tmp_path_factory.mktemp("book"))
+        build = _run_build(tmp_path_factory.mktemp("book"))
+        _BUILDS.append(build)
+        return build
     # xdist: the first worker to get here builds, the others wait and reuse its result.
     shared = tmp_path_factory.getbasetemp().parent
     record = shared / "book-build.json"
@@ -179,6 +181,20 @@ def book_build(tmp_path_factory) -> BookBuild:
         build = _run_build(out)
         record.write_text(json.dumps({**build.__dict__, "html": str(build.html)}))
         return build
+
+
+_BUILDS: list[BookBuild] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report the book build's time and the built site's size at the end of the run."""
+    for build in _BUILDS:
+        if build.html.exists():
+            size = sum(p.stat().st_size for p in build.html.rglob("*") if p.is_file())
+            terminalreporter.write_line(
+                f"book build: {build.seconds:.0f} s (exit code {build.returncode}), "
+                f"site {size / 1e6:.1f} MB in {build.html}"
+            )
 
 
 @pytest.fixture(scope="session")
