@@ -89,6 +89,22 @@ class BookBuild:
         return lines
 
 
+    def report(self) -> str:
+        """What a failing test should show: the failed cell and notebook, else the warnings."""
+        log = _strip_ansi(self.log)
+        lines = []
+        cell = log.find("An error occurred while executing the following cell")
+        if cell >= 0:
+            end = log.find("The above exception was the direct cause", cell)
+            lines.append(log[cell:end if end > 0 else cell + 3000].rstrip())
+        lines += re.findall(r"^.*ExecutionError: .*$", log, flags=re.M)
+        lines += self.problems()[-60:]
+        if not lines and self.returncode != 0:
+            lines.append(log[-3000:])
+        return f"`jupyter-book {' '.join(self.command[3:])}` exited with {self.returncode} " \
+               f"after {self.seconds:.0f} s:\n" + "\n".join(lines)
+
+
 def _strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
@@ -201,10 +217,7 @@ def pytest_terminal_summary(terminalreporter):
 def book_html(book_build) -> Path:
     index = book_build.html / "index.html"
     if not index.exists():
-        pytest.fail(
-            f"the book build wrote no site (exit code {book_build.returncode}).\n"
-            + "\n".join(book_build.problems()[-40:])
-        )
+        pytest.fail("the book build wrote no site. " + book_build.report())
     return book_build.html
 
 

@@ -75,12 +75,7 @@ def test_chapter_is_committed_executed_in_order(notebook):
 
 
 def test_book_builds_without_warnings(book_build):
-    problems = book_build.problems()
-    assert book_build.returncode == 0 and not problems, (
-        f"`{' '.join(book_build.command[3:])}` exited with {book_build.returncode} "
-        f"after {book_build.seconds:.0f} s:\n" + "\n".join(problems[-60:])
-        + ("\n--- end of the log ---\n" + book_build.log[-3000:] if not problems else "")
-    )
+    assert book_build.returncode == 0 and not book_build.problems(), book_build.report()
 
 
 def test_problem_filter_sees_sphinx_warnings():
