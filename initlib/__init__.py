@@ -11,6 +11,10 @@ Everything the chapters compute lives here, one concept per module:
 ``stats``          per-layer statistics and signal propagation over depth
 ``plots``          the course's recurring figures, one colour per initializer
 ``explorer``       the interactive playground and its kernel-free HTML twin
+``variance``       Monte Carlo variance checks and the variance recursions
+``frameworks``     Keras / PyTorch / Caffe conventions: layouts, fans, std
+``lsuv``           layer-sequential unit-variance init (Mishkin & Matas)
+``checkers``       checkers for the chapters' code exercises
 =================  ==========================================================
 
 Shapes follow the source text and PyTorch: ``W[l].shape == (fan_out, fan_in)``,
@@ -29,6 +33,8 @@ from .data import *  # noqa: F401,F403
 from .data import __all__ as _data_all
 from .stats import *  # noqa: F401,F403
 from .stats import __all__ as _stats_all
+from .lsuv import *  # noqa: F401,F403
+from .lsuv import __all__ as _lsuv_all
 from .checkers import *  # noqa: F401,F403
 from .checkers import __all__ as _checkers_all
 
@@ -41,7 +47,9 @@ __all__ = [
     *_train_all,
     *_data_all,
     *_stats_all,
+    *_lsuv_all,
     *_checkers_all,
 ]
-# ``plots`` and ``explorer`` import matplotlib and ipywidgets: they are imported
-# as submodules (``from initlib import plots``) so ``import initlib`` stays light.
+# ``plots`` and ``explorer`` import matplotlib and ipywidgets, and ``variance`` and
+# ``frameworks`` are the chapters' specialist tools: they are imported as submodules
+# (``from initlib import plots``) so ``import initlib`` stays light.

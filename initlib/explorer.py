@@ -36,7 +36,6 @@ Driven from code (what the tests do)::
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import io
 import json
@@ -49,6 +48,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import plots
+from ._blas import one_blas_thread
 from .activations import available_activations
 from .data import available_datasets, load_dataset
 from .initializers import available_initializers, get_initializer
@@ -61,21 +61,6 @@ __all__ = ["Settings", "Run", "Explorer", "make_init", "precompute_twin", "twin_
 
 #: Datasets the explorer offers: the classification sets of ``initlib.load_dataset``.
 DATASETS = tuple(d for d in available_datasets() if d != "linear")
-
-def _one_blas_thread():
-    """A context in which numpy's BLAS uses one thread.
-
-    The explorer's matrices are small (a few hundred rows, 32 columns): a multithreaded
-    BLAS spends more time handing them between threads than multiplying, and on a busy
-    2-core machine it was 4× slower. Results are the same. (threadpoolctl comes with
-    scikit-learn; without it, nothing changes.)
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
 
 # --------------------------------------------------------------------------- settings
 
@@ -484,7 +469,7 @@ class Explorer:
     def _safely(self, action):
         """Run a callback; any problem becomes a message in the widget, never a traceback."""
         try:
-            with _one_blas_thread():
+            with one_blas_thread():
                 action()
         except Exception as exc:  # noqa: BLE001 - a widget callback must not raise
             self._fail(f"Something went wrong: {type(exc).__name__}: {exc}")
@@ -779,7 +764,7 @@ def precompute_twin(*, dataset="moons", inits=TWIN_INITS, activations=("tanh", "
         Plain lists, strings and rounded numbers, ready for ``json.dumps``: the input to
         ``twin_html``. The same arguments give the same dict.
     """
-    with _one_blas_thread():
+    with one_blas_thread():
         return _precompute_twin(dataset, inits, activations, depths, width, lr, epochs, snapshots,
                                 batch_size, seed, grid, bins, n_points)
 

@@ -60,6 +60,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from . import initializers as _initializers
+from ._blas import small_matrix_kernel
 from .mlp import MLP
 
 __all__ = ["lsuv", "LSUVRecord"]
@@ -208,6 +209,7 @@ def _output_variance(a, W, b, act, layer):
 # ---------------------------------------------------------------------------
 # The algorithm
 # ---------------------------------------------------------------------------
+@small_matrix_kernel
 def lsuv(net, X, *, tol=0.1, max_iter=10, target_var=1.0, where="preactivation",
          orthogonal_init=True, include_output=True, inplace=False, rng=None):
     r"""Layer-sequential unit-variance initialization (Mishkin & Matas 2016).

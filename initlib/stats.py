@@ -47,6 +47,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from . import activations as _activations
+from ._blas import small_matrix_kernel
 from .mlp import MLP, _check_dtype, _make_parameter
 
 __all__ = ["LayerStats", "layer_stats", "SignalPropagation", "signal_propagation",
@@ -186,6 +187,7 @@ class LayerStats:
         return f"LayerStats ({len(self.layer)} layers)\n" + self.table()
 
 
+@small_matrix_kernel
 def layer_stats(net, X, y=None):
     """Statistics of every layer of ``net`` on the batch ``X`` (and gradients if ``y`` is given).
 
@@ -320,6 +322,7 @@ class SignalPropagation:
                 f"depth={len(self.layer) - 1})\n" + self.table(every=every))
 
 
+@small_matrix_kernel
 def signal_propagation(init, activation, *, width, depth=None, n_samples=512, rng=0,
                        input_std=1.0, X=None, bias=0.0, dtype=np.float64):
     r"""Push a batch through a deep random network and a random gradient back; measure each layer.

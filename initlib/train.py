@@ -35,6 +35,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ._blas import small_matrix_kernel
+
 __all__ = ["train", "History", "SGD"]
 
 _RECORDABLE = ("stats", "weights")
@@ -281,6 +283,7 @@ def _all_finite(arrays):
     return all(np.isfinite(A).all() for A in arrays)
 
 
+@small_matrix_kernel
 def train(net, X, y, *, lr, epochs, batch_size=None, momentum=0.0, rng=None,
           X_val=None, y_val=None, record=None, record_every=1, record_data=None,
           eval_every=1, max_loss=None, history=None, callback=None, verbose=False):

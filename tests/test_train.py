@@ -296,3 +296,23 @@ def test_docstring_examples_run():
     module = importlib.import_module("initlib.train")  # initlib.train is the function
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_kernels_run_on_one_blas_thread_and_restore_the_setting():
+    # Small matrices: initlib's kernels use one BLAS thread (initlib/_blas.py) and leave
+    # the user's threading as it was once they return.
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from initlib import _blas
+
+    def blas_threads():
+        return [m["num_threads"] for m in threadpoolctl.threadpool_info() if m["user_api"] == "blas"]
+
+    before = blas_threads()
+    seen = []
+    data = initlib.load_dataset("moons", n_samples=64)
+    net = initlib.MLP([2, 4, 2], rng=0)
+    initlib.train(net, data.X_train, data.y_train, lr=0.1, epochs=1,
+                  callback=lambda *args: seen.append(blas_threads()))
+    assert seen and all(threads == [1] * len(before) for threads in seen), seen
+    assert blas_threads() == before
+    assert _blas.small_matrix_kernel(blas_threads)() == [1] * len(before)
