@@ -165,6 +165,20 @@ def test_no_page_needs_a_widget_manager(book_html):
     assert not with_views, f"pages that display live ipywidgets (empty without a kernel): {with_views}"
 
 
+def test_no_page_shows_warnings_or_stderr(book_html):
+    """A reader should never see a wall of RuntimeWarnings (DESIGN.md): no stderr output.
+
+    Silence an expected numpy warning where it happens (``with np.errstate(...)``), or let
+    initlib turn it into a clear message; a cell meant to fail is tagged ``raises-exception``.
+    """
+    offenders = {}
+    for name, text in _html_pages(book_html).items():
+        blocks = re.findall(r'<div class="output stderr[^"]*">(.*?)</pre>', text, flags=re.S)
+        if blocks:
+            offenders[name] = [re.sub(r"<[^>]+>", "", b).strip()[:300] for b in blocks]
+    assert not offenders, f"pages with stderr output (warnings): {offenders}"
+
+
 def test_bibliography_lists_every_reference(book_html):
     import pybtex.database
 
