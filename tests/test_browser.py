@@ -85,3 +85,16 @@ def test_blocking_external_requests_is_detected(open_page, book_server):
     assert any("cdn.jsdelivr.net" in url for url in visit.external_requests)
     missing = open_page("no-such-page.html")
     assert any("404" in failure for failure in missing.failed_requests)
+
+
+def test_missing_browser_skips_locally_but_fails_in_ci(monkeypatch):
+    """The harness itself: without Chromium the browser tests skip, unless CI requires them."""
+    import conftest
+
+    for name in conftest.REQUIRE_BROWSER_VARS:
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        conftest._no_browser("Chromium was not found on PATH")
+    monkeypatch.setenv("INITLIB_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="must run"):
+        conftest._no_browser("Chromium was not found on PATH")

@@ -239,3 +239,15 @@ def test_ci_runs_exactly_the_readme_test_command():
         ".ci/run must run the README's test command verbatim"
     )
     assert "INITLIB_REQUIRE_BROWSER=1" in script and "apt-get install" in script
+
+
+def test_pytest_never_collects_the_build_folder():
+    """The build writes executed copies of the notebooks under _build/: nbval must not run them."""
+    import tomllib
+
+    options = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    options = options["tool"]["pytest"]["ini_options"]
+    assert options["testpaths"] == ["tests", "chapters"]
+    assert "_build" in options["norecursedirs"]
+    assert {"--nbval", "--nbval-current-env"} <= set(options["addopts"])
+    assert "--nbval-lax" not in options["addopts"]
