@@ -25,6 +25,15 @@ WAIT_FOR_MATHJAX = """async () => {
     return true;
 }"""
 
+#: TeX that MathJax could not typeset: errors (merror) and undefined macros, which MathJax's
+#: `noundefined` extension shows as red text instead of failing.
+TEX_PROBLEMS = """() => Array.from(MathJax.startup.document.math)
+    .filter(item => {
+        const mml = MathJax.startup.toMML(item.root);
+        return mml.includes("<merror") || /<mtext mathcolor="red">\\\\/.test(mml);
+    })
+    .map(item => item.math)"""
+
 #: Scroll every image into view (lazy images load), wait for it, report the broken ones.
 BROKEN_IMAGES = """async () => {
     const broken = [];
@@ -51,8 +60,8 @@ def test_page_works_offline(open_page, path):
         typeset = page.locator(".math mjx-container").count()
         if typeset < math_count:
             found.append(f"only {typeset} of {math_count} formulas were typeset by MathJax")
-        for error in page.locator("mjx-merror").all():
-            found.append(f"TeX error in a formula: {error.get_attribute('data-mjx-error')}")
+        else:
+            found += [f"TeX error or undefined macro in: {tex!r}" for tex in page.evaluate(TEX_PROBLEMS)]
 
     found += [f"image did not load: {src}" for src in page.evaluate(BROKEN_IMAGES)]
     problems = visit.problems() + found  # errors and requests up to now, scrolling included
@@ -98,3 +107,19 @@ def test_missing_browser_skips_locally_but_fails_in_ci(monkeypatch):
     monkeypatch.setenv("INITLIB_REQUIRE_BROWSER", "1")
     with pytest.raises(pytest.fail.Exception, match="must run"):
         conftest._no_browser("Chromium was not found on PATH")
+
+
+def test_tex_problems_are_detected(open_page):
+    """The harness itself: an undefined macro and a TeX error are reported."""
+    page = open_page("intro.html").page
+    assert page.evaluate(WAIT_FOR_MATHJAX)
+    page.evaluate("""async () => {
+        const p = document.createElement("p");
+        p.className = "math";
+        p.textContent = "\\\\(\\\\notamacro x\\\\) \\\\(x^{1}^{2}\\\\)";
+        document.body.appendChild(p);
+        await MathJax.typesetPromise([p]);
+    }""")
+    problems = page.evaluate(TEX_PROBLEMS)
+    assert any("notamacro" in tex for tex in problems), problems
+    assert any("^{1}^{2}" in tex for tex in problems), problems
