@@ -123,3 +123,18 @@ def test_tex_problems_are_detected(open_page):
     problems = page.evaluate(TEX_PROBLEMS)
     assert any("notamacro" in tex for tex in problems), problems
     assert any("^{1}^{2}" in tex for tex in problems), problems
+
+
+@pytest.mark.parametrize("path", [p for p in book_pages() if p.startswith("chapters/")])
+def test_solutions_are_hidden_until_opened(open_page, path):
+    """Exercises' solutions (sphinx-exercise + sphinx-togglebutton) start hidden and open on click."""
+    page = open_page(path).page
+    solutions = page.locator("div.solution.dropdown")
+    if solutions.count() == 0:
+        pytest.skip(f"{path} has no hidden solution")
+    solution = solutions.first
+    solution.scroll_into_view_if_needed()
+    body = solution.locator(":scope > :not(.admonition-title)").first
+    assert not body.is_visible(), f"{path}: the first solution is visible before it is opened"
+    solution.locator("button.toggle-button").first.click()
+    body.wait_for(state="visible", timeout=5_000)
