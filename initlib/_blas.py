@@ -14,21 +14,20 @@ import contextlib
 import functools
 
 try:
-    from threadpoolctl import ThreadpoolController
+    from threadpoolctl import threadpool_limits
 except ImportError:  # pragma: no cover - scikit-learn depends on threadpoolctl
-    ThreadpoolController = None
-
-_controller = None
+    threadpool_limits = None
 
 
 def one_blas_thread():
-    """A context manager in which numpy's BLAS uses a single thread."""
-    global _controller
-    if ThreadpoolController is None:  # pragma: no cover
+    """A context manager in which numpy's BLAS (and scipy's, if loaded) uses a single thread.
+
+    The libraries are looked up at every call (about a millisecond): a BLAS loaded after
+    the first call, such as scipy's when scikit-learn is imported, is limited too.
+    """
+    if threadpool_limits is None:  # pragma: no cover
         return contextlib.nullcontext()
-    if _controller is None:  # inspecting the loaded libraries costs ~ms: do it once
-        _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def small_matrix_kernel(function):

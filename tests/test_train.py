@@ -307,9 +307,11 @@ def test_kernels_run_on_one_blas_thread_and_restore_the_setting():
     def blas_threads():
         return [m["num_threads"] for m in threadpoolctl.threadpool_info() if m["user_api"] == "blas"]
 
+    # a kernel called before scikit-learn loads scipy's own OpenBLAS must not hide it later
+    initlib.signal_propagation("he_normal", "relu", width=4, depth=2, n_samples=8)
+    data = initlib.load_dataset("moons", n_samples=64)   # imports scikit-learn (and scipy)
     before = blas_threads()
     seen = []
-    data = initlib.load_dataset("moons", n_samples=64)
     net = initlib.MLP([2, 4, 2], rng=0)
     initlib.train(net, data.X_train, data.y_train, lr=0.1, epochs=1,
                   callback=lambda *args: seen.append(blas_threads()))
