@@ -5,6 +5,8 @@ on a few cases and either returns quietly with a short "correct" message or
 raises ``AssertionError`` with a message that says what is wrong and how to fix it.
 """
 
+import numpy as np
+
 __all__ = [
     "check_xavier_std",
     "check_predicted_variances",
@@ -14,6 +16,18 @@ __all__ = [
     "check_prior_bias",
     "check_lsuv_step",
 ]
+
+
+def _first_slip(got, slips, *, rtol=1e-6, atol=0.0):
+    """The explanation of the first typical slip whose value ``got`` matches, or None.
+
+    ``slips`` is a list of ``(value, why)``: what a reader who made that slip would have
+    returned (an array, or a function that computes it) and what to tell them.
+    """
+    for value, why in slips:
+        if np.allclose(got, value() if callable(value) else value, rtol=rtol, atol=atol):
+            return why
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -44,7 +58,6 @@ def check_xavier_std(xavier_std):
     slips are named: the variance instead of the std, LeCun's ``1/fan_in``, the
     backward-only ``1/fan_out``, a forgotten factor 2, the uniform limit.
     """
-    import numpy as np
 
     cases = [(64, 100), (100, 10), (784, 256), (30, 30)]
     got = [_call_number(xavier_std, fan_in, fan_out) for fan_in, fan_out in cases]
@@ -72,9 +85,8 @@ def check_xavier_std(xavier_std):
          "without its square root: std = sqrt(2 / (fan_in + fan_out))"),
     ]
     calls = ", ".join(f"xavier_std{c} = {g:.6g}" for c, g in zip(cases[:2], got))
-    for value, why in slips:
-        if np.allclose(got, value, rtol=1e-6):
-            raise AssertionError(f"{calls}: {why}.")
+    if why := _first_slip(got, slips):
+        raise AssertionError(f"{calls}: {why}.")
     k = int(np.argmax(~np.isclose(got, want, rtol=1e-6)))
     raise AssertionError(
         f"xavier_std{cases[k]} returned {got[k]:.6g}, expected {want[k]:.6g} "
@@ -93,7 +105,6 @@ def check_predicted_variances(predicted_variances):
     :math:`\mathrm{Var}(a^{[0]}) =` ``var_x``, for ``layer_sizes = [n0, ..., nL]`` and
     ``weight_vars = [Var(W[1]), ..., Var(W[L])]``.
     """
-    import numpy as np
 
     from .variance import linear_variance_prediction
 
@@ -130,9 +141,8 @@ def check_predicted_variances(predicted_variances):
              "n[l], the layer's own width (fan_out); the forward pass sums over the n[l-1] "
              "inputs of each unit (fan_in)"),
         ]
-        for value, why in slips:
-            if np.allclose(got, value, rtol=1e-6):
-                raise AssertionError(f"{call} returned {np.round(got, 6).tolist()}: {why}.")
+        if why := _first_slip(got, slips):
+            raise AssertionError(f"{call} returned {np.round(got, 6).tolist()}: {why}.")
         raise AssertionError(
             f"{call} returned {np.round(got, 6).tolist()}, expected "
             f"{np.round(want, 6).tolist()}: Var(a[l]) = n[l-1] * Var(W[l]) * Var(a[l-1]).")
@@ -153,7 +163,6 @@ def check_row_spread(row_spread):
     range of all entries, a standard deviation, comparing only the first two rows,
     a signed difference.
     """
-    import numpy as np
 
     rng = np.random.default_rng(0)
     identical = np.tile([[0.3, -1.2, 2.0]], (4, 1))
@@ -217,7 +226,6 @@ def check_he_std(he_std):
     instead of the std, a forgotten slope, the slope not squared, LeCun's std, the
     uniform bound.
     """
-    import numpy as np
 
     cases = [(100, 0.0), (256, 0.2), (64, 0.5), (50, 1.0)]
     got = np.array([_call_number(he_std, n, a) for n, a in cases])
@@ -257,9 +265,8 @@ def check_he_std(he_std):
          "root: std = sqrt(2 / ((1 + slope^2) * fan_in))"),
     ]
     calls = ", ".join(f"he_std{c} = {g:.6g}" for c, g in zip(cases[:2], got))
-    for value, why in slips:
-        if np.allclose(got, value, rtol=1e-6):
-            raise AssertionError(f"{calls}: {why}.")
+    if why := _first_slip(got, slips):
+        raise AssertionError(f"{calls}: {why}.")
     k = int(np.argmax(~np.isclose(got, want, rtol=1e-6)))
     raise AssertionError(
         f"he_std{cases[k]} returned {got[k]:.6g}, expected {want[k]:.6g} "
@@ -277,7 +284,6 @@ def check_prior_bias(prior_bias):
     (softmax ignores a shift). Typical slips are named: the frequencies
     themselves, a wrong sign, the sigmoid's log-odds, counts, zeros.
     """
-    import numpy as np
 
     rng = np.random.default_rng(0)
     cases = [
@@ -323,9 +329,8 @@ def check_prior_bias(prior_bias):
             (lambda: np.zeros(k), "zero biases predict every class with probability "
              "1/n_classes; the prior needs log p"),
         ]
-        for value, why in slips:
-            if np.allclose(got, value(), rtol=1e-6):
-                raise AssertionError(f"{call}: {why}.")
+        if why := _first_slip(got, slips):
+            raise AssertionError(f"{call}: {why}.")
         raise AssertionError(
             f"{call} returned {np.round(got, 4).tolist()}, whose softmax is "
             f"{np.round(softmax(got), 4).tolist()}; it should equal the class "
@@ -348,7 +353,6 @@ def check_linear_growth(predicted_std):
     exponent off by one, the input std forgotten, the input layer included, one
     layer's factor not compounded.
     """
-    import numpy as np
 
     cases = [(0.1, 64, 5, 1.0), (0.05, 100, 4, 2.0), (0.3, 16, 6, 1.5)]
     for sigma, n, depth, input_std in cases:
@@ -388,9 +392,8 @@ def check_linear_growth(predicted_std):
             (input_std * g * np.ones(depth), "you applied the factor once; each layer multiplies "
              "the previous layer's std again, so the factors compound: (sigma*sqrt(n))**l"),
         ]
-        for value, why in slips:
-            if np.allclose(got, value, rtol=1e-9):
-                raise AssertionError(f"{call} returned {np.round(got, 6).tolist()}: {why}.")
+        if why := _first_slip(got, slips, rtol=1e-9):
+            raise AssertionError(f"{call} returned {np.round(got, 6).tolist()}: {why}.")
         raise AssertionError(
             f"{call} returned {np.round(got, 6).tolist()}, expected "
             f"{np.round(want, 6).tolist()} = input_std * (sigma * sqrt(n))**l.")
@@ -411,7 +414,6 @@ def check_lsuv_step(lsuv_step):
     instead of the output, one scale per unit (per row of ``W``), the mean square
     instead of the variance, and changing ``W`` in place without returning it.
     """
-    import numpy as np
 
     rng = np.random.default_rng(8)
     cases = {
@@ -463,9 +465,8 @@ def check_lsuv_step(lsuv_step):
             (W / np.sqrt(np.mean(Z**2)), "you used the mean square of Z, not its variance; "
              "they differ as soon as Z's mean is not 0: use Z.var()"),
         ]
-        for value, why in slips:
-            if np.allclose(got, value, rtol=1e-9, atol=0):
-                raise AssertionError(f"lsuv_step({name}): {why}.")
+        if why := _first_slip(got, slips, rtol=1e-9):
+            raise AssertionError(f"lsuv_step({name}): {why}.")
         var_out = float((A @ got.T).var())
         raise AssertionError(
             f"lsuv_step({name}) returned a matrix for which Var(A @ W.T) = {var_out:.6g}; "
