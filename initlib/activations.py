@@ -19,13 +19,14 @@ All functions keep the floating dtype of their input (``float32`` in,
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 from numbers import Real
 from typing import Callable
 
 import numpy as np
+
+from ._errors import unknown_name
 
 __all__ = [
     "Activation",
@@ -235,14 +236,6 @@ def _check_slope(param):
     return float(param)
 
 
-def _unknown_name_error(kind, name, valid, how):
-    close = difflib.get_close_matches(str(name), valid, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return ValueError(
-        f"Unknown {kind} {name!r}.{hint} Valid names: {', '.join(valid)}. {how}"
-    )
-
-
 def gain(nonlinearity, param=None):
     r"""Recommended gain for an activation: the factor applied to an initializer's std.
 
@@ -335,7 +328,7 @@ def gain(nonlinearity, param=None):
         )
     name = nonlinearity
     if name not in _GAIN_NAMES:
-        raise _unknown_name_error(
+        raise unknown_name(
             "nonlinearity", name, _GAIN_NAMES, "Pass one of them, e.g. gain('tanh')."
         )
     if name == "leaky_relu":
@@ -459,7 +452,7 @@ def get_activation(name, param=None):
             f"{type(name).__name__}; valid names: {', '.join(_ACTIVATIONS)}."
         )
     if name not in _ACTIVATIONS:
-        raise _unknown_name_error(
+        raise unknown_name(
             "activation",
             name,
             list(_ACTIVATIONS),

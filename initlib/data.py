@@ -27,11 +27,12 @@ linear     regression: y = A x + noise, a random linear "teacher"      regressio
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
+
+from ._errors import unknown_name
 
 __all__ = ["Dataset", "load_dataset", "available_datasets", "standardize"]
 
@@ -331,13 +332,7 @@ def load_dataset(name, *, n_samples=None, noise=None, val_fraction=0.25, rng=0,
     [0, 1]
     """
     if not isinstance(name, str) or name not in _DATASETS:
-        valid = list(_DATASETS)
-        close = difflib.get_close_matches(str(name), valid, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"Unknown dataset {name!r}.{hint} Valid names: {', '.join(valid)}. "
-            f"Use e.g. load_dataset('moons')."
-        )
+        raise unknown_name("dataset", name, _DATASETS, "Use e.g. load_dataset('moons').")
     make, default_n, default_noise = _DATASETS[name]
     if n_samples is None:
         n_samples = default_n

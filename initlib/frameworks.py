@@ -61,6 +61,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._errors import unknown_name
 from .initializers import TRUNCATED_NORMAL_STD, TRUNCATION_BOUND, fans, variance_scaling
 
 __all__ = [
@@ -174,9 +175,7 @@ def to_keras_layout(shape):
 
 def _rule(framework, name):
     if framework not in RULES:
-        raise ValueError(
-            f"Unknown framework {framework!r}; valid: {', '.join(RULES)}."
-        )
+        raise unknown_name("framework", framework, RULES)
     rules = RULES[framework]
     if name not in rules:
         raise ValueError(

@@ -38,11 +38,12 @@ The presets take ``gain=``: the standard deviation is ``gain / sqrt(n)``, so
 
 from __future__ import annotations
 
-import difflib
 import math
 from numbers import Integral, Real
 
 import numpy as np
+
+from ._errors import unknown_name
 
 __all__ = [
     "fans",
@@ -183,11 +184,7 @@ def _check_rng(rng):
 
 def _check_choice(value, name, choices):
     if value not in choices:
-        close = difflib.get_close_matches(str(value), choices, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"Unknown {name} {value!r}.{hint} Valid values: {', '.join(choices)}."
-        )
+        raise unknown_name(name, value, choices, noun="values")
     return value
 
 
@@ -808,10 +805,6 @@ def get_initializer(name):
             f"got {name!r} of type {type(name).__name__}."
         )
     if name not in _INITIALIZERS:
-        close = difflib.get_close_matches(name, list(_INITIALIZERS), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"Unknown initializer {name!r}.{hint} Valid names: "
-            f"{', '.join(_INITIALIZERS)}. Or pass a function f(shape, *, rng=None)."
-        )
+        raise unknown_name("initializer", name, _INITIALIZERS,
+                           "Or pass a function f(shape, *, rng=None).")
     return _INITIALIZERS[name]

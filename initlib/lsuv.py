@@ -61,6 +61,7 @@ import numpy as np
 
 from . import initializers as _initializers
 from ._blas import small_matrix_kernel
+from ._errors import unknown_name
 from .mlp import MLP
 
 __all__ = ["lsuv", "LSUVRecord"]
@@ -172,10 +173,8 @@ def _check_inputs(net, X, tol, max_iter, target_var, where, orthogonal_init,
     if max_iter < 1:
         raise ValueError(f"max_iter must be >= 1, got {max_iter!r}; e.g. max_iter=10.")
     if where not in _WHERE:
-        raise ValueError(
-            f"Unknown where {where!r}. Valid values: {', '.join(_WHERE)} "
-            f"(the layer's output before or after its activation function)."
-        )
+        raise unknown_name("where", where, _WHERE, "The layer's output before or after its "
+                           "activation function.", noun="values")
     flags = [_check_flag(v, n) for v, n in ((orthogonal_init, "orthogonal_init"),
                                             (include_output, "include_output"),
                                             (inplace, "inplace"))]

@@ -62,6 +62,7 @@ import numpy as np
 
 from . import activations as _activations
 from . import initializers as _initializers
+from ._errors import unknown_name
 
 __all__ = ["MLP", "ForwardPass", "Backprop", "available_outputs"]
 
@@ -360,10 +361,8 @@ class MLP:
         acts = _per_layer(activation, n_layers - 1, "activation")
         self.hidden_activations = [_activations.get_activation(a) for a in acts]
         if output not in _OUTPUTS:
-            raise ValueError(
-                f"Unknown output {output!r}. Valid outputs: {', '.join(_OUTPUTS)} "
-                f"(softmax for class labels, sigmoid for 0/1 labels, linear for regression)."
-            )
+            raise unknown_name("output", output, _OUTPUTS, "softmax for class labels, sigmoid "
+                               "for 0/1 labels, linear for regression.", noun="outputs")
         n_out = self.layer_sizes[-1]
         if output == "softmax" and n_out < 2:
             raise ValueError(

@@ -320,7 +320,7 @@ def test_layer_size_errors():
 def test_name_errors():
     with pytest.raises(ValueError, match=r"Unknown activation 'rlu'. Did you mean 'relu'\?"):
         MLP([2, 3, 2], activation="rlu")
-    with pytest.raises(ValueError, match=r"Unknown output 'softmx'. Valid outputs: softmax, sigmoid, linear"):
+    with pytest.raises(ValueError, match=r"Unknown output 'softmx'. Did you mean 'softmax'\? Valid outputs: softmax, sigmoid, linear"):
         MLP([2, 3, 2], output="softmx")
     with pytest.raises(ValueError, match=r"Unknown initializer 'he_norml'. Did you mean 'he_normal'\?"):
         MLP([2, 3, 2], init="he_norml")
