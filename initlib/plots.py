@@ -359,6 +359,17 @@ def layer_histograms(
     return fig
 
 
+def _finish_axes(ax, *, logy, xlabel, ylabel):
+    """Shared last touches of the line plots: log y if asked, integer x ticks, labels, legend."""
+    if logy:
+        ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
 def std_over_depth(ax, stds, *, logy=True, expected=None, ylabel=r"std of $a^{[l]}$", colors=None):
     """Standard deviation of each layer's values against depth, one line per setting.
 
@@ -432,13 +443,7 @@ def std_over_depth(ax, stds, *, logy=True, expected=None, ylabel=r"std of $a^{[l
         else:
             arr = _curve("all", expected, "expected std")
             ax.plot(np.arange(1, arr.size + 1), arr, "k--", label="predicted")
-    if logy:
-        ax.set_yscale("log")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("layer $l$")
-    ax.set_ylabel(ylabel)
-    ax.legend(fontsize="small", frameon=False)
-    return ax
+    return _finish_axes(ax, logy=logy, xlabel="layer $l$", ylabel=ylabel)
 
 
 def _loss_series(label, run):
@@ -523,13 +528,7 @@ def loss_curves(ax, runs, *, logy=False, show_val=True, ylabel="training cost $J
             ax.plot([at], [y], "x", color=c, ms=10, mew=2.5, zorder=5)
     if any_diverged:
         ax.plot([], [], "x", color="0.3", ms=8, mew=2, label="diverged")
-    if logy:
-        ax.set_yscale("log")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(ylabel)
-    ax.legend(fontsize="small", frameon=False)
-    return ax
+    return _finish_axes(ax, logy=logy, xlabel="epoch", ylabel=ylabel)
 
 
 def _class_of(net, points):
