@@ -44,6 +44,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._errors import unknown_name
+from ._reproducibility import creates_initial_parameters
 
 __all__ = [
     "fans",
@@ -252,6 +253,7 @@ def _truncated_normal(rng, shape, std):
     return z * (std / TRUNCATED_NORMAL_STD)
 
 
+@creates_initial_parameters
 def variance_scaling(shape, *, scale=1.0, mode="fan_in", distribution="normal", rng=None):
     r"""Random weights with variance ``scale / n``: the rule behind every preset.
 
@@ -542,6 +544,7 @@ kaiming_uniform = he_uniform
 # ---------------------------------------------------------------------------
 # Orthogonal
 # ---------------------------------------------------------------------------
+@creates_initial_parameters
 def orthogonal(shape, *, gain=1.0, rng=None):
     r"""A random (semi-)orthogonal matrix times ``gain``, from the QR of a Gaussian matrix.
 
@@ -604,6 +607,7 @@ def orthogonal(shape, *, gain=1.0, rng=None):
 # ---------------------------------------------------------------------------
 # Fixed values and fan-free distributions (any shape, e.g. biases)
 # ---------------------------------------------------------------------------
+@creates_initial_parameters
 def zeros(shape, *, rng=None):
     """All zeros, any shape.
 
@@ -633,6 +637,7 @@ def zeros(shape, *, rng=None):
     return np.zeros(_check_shape(shape))
 
 
+@creates_initial_parameters
 def ones(shape, *, rng=None):
     """All ones, any shape (``rng`` ignored). See :func:`zeros`.
 
@@ -645,6 +650,7 @@ def ones(shape, *, rng=None):
     return np.ones(_check_shape(shape))
 
 
+@creates_initial_parameters
 def constant(shape, *, value, rng=None):
     """Every entry equal to ``value``, any shape (``rng`` ignored).
 
@@ -667,6 +673,7 @@ def constant(shape, *, value, rng=None):
     return np.full(_check_shape(shape), _check_real(value, "value"))
 
 
+@creates_initial_parameters
 def normal(shape, *, mean=0.0, std=0.05, rng=None):
     r"""Normal draws :math:`N(\mathrm{mean}, \mathrm{std}^2)` with a fixed ``std``, any shape.
 
@@ -700,6 +707,7 @@ def normal(shape, *, mean=0.0, std=0.05, rng=None):
     return _check_rng(rng).normal(mean, std, size=dims)
 
 
+@creates_initial_parameters
 def uniform(shape, *, low=-0.05, high=0.05, rng=None):
     r"""Uniform draws :math:`U(\mathrm{low}, \mathrm{high})` with fixed limits, any shape.
 

@@ -63,6 +63,7 @@ import numpy as np
 from . import activations as _activations
 from . import initializers as _initializers
 from ._errors import unknown_name
+from ._reproducibility import creates_initial_parameters
 
 __all__ = ["MLP", "ForwardPass", "Backprop", "available_outputs"]
 
@@ -255,8 +256,9 @@ def _per_layer(spec, n, what):
     return [spec] * n
 
 
-def _make_parameter(spec, shape, rng, dtype, what):
-    """Draw or copy one weight matrix or bias vector from an init spec."""
+@creates_initial_parameters
+def _initial_value(spec, shape, rng, what):
+    """One weight matrix or bias vector drawn or copied from an init spec, as float64."""
     if spec is None:
         value = np.zeros(shape)
     elif isinstance(spec, np.ndarray):
@@ -271,6 +273,12 @@ def _make_parameter(spec, shape, rng, dtype, what):
             f"f(shape, rng=...), a number or an array, got {spec!r} of type "
             f"{type(spec).__name__}."
         )
+    return np.asarray(value, dtype=np.float64)
+
+
+def _make_parameter(spec, shape, rng, dtype, what):
+    """Draw or copy one weight matrix or bias vector from an init spec, checked, in ``dtype``."""
+    value = _initial_value(spec, shape, rng, what)
     if value.shape != shape:
         raise ValueError(
             f"{what} gave an array of shape {value.shape}, expected {shape} "
