@@ -61,8 +61,8 @@ def initlib_steps(X, y, args):
     Xd = X.astype(dtype)
 
     def step():                                     # the public API, input checks included
-        loss, grads = net.loss_and_grads(Xd, y)
-        opt.step(net, grads)
+        loss, grads = net.loss_and_flat_grads(Xd, y)
+        opt.step(net.parameters(), grads)
 
     # the same steps through train(): 5 epochs of 20 mini-batches (shuffled, so each
     # batch is a fresh copy) and train()'s evaluations of the whole training set

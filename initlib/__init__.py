@@ -6,7 +6,8 @@ Everything the chapters compute lives here, one concept per module:
 ``initializers``   fans, ``variance_scaling`` and its presets, a name registry
 ``activations``    each activation with its derivative and gain, ``gain()``
 ``mlp``            ``MLP``: forward pass, backward pass, ``loss_and_grads``
-``train``          mini-batch SGD with momentum, ``History``, divergence stop
+``optim``          optimizers over a flat parameter list: ``SGD``, ``Adam``
+``train``          ``train()`` for any trainable model, ``History``, divergence stop
 ``data``           seeded, standardized datasets (toy 2-D sets, real digits)
 ``stats``          per-layer statistics and signal propagation over depth
 ``plots``          the course's recurring figures, one colour per initializer
@@ -27,6 +28,8 @@ from .activations import *  # noqa: F401,F403
 from .activations import __all__ as _activations_all
 from .mlp import *  # noqa: F401,F403
 from .mlp import __all__ as _mlp_all
+from .optim import *  # noqa: F401,F403
+from .optim import __all__ as _optim_all
 from .train import *  # noqa: F401,F403
 from .train import __all__ as _train_all
 from .data import *  # noqa: F401,F403
@@ -44,6 +47,7 @@ __all__ = [
     *_initializers_all,
     *_activations_all,
     *_mlp_all,
+    *_optim_all,
     *_train_all,
     *_data_all,
     *_stats_all,

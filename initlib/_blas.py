@@ -39,3 +39,8 @@ def small_matrix_kernel(function):
             return function(*args, **kwargs)
 
     return wrapper
+
+
+def blas_threads_for(model, rows):
+    """The BLAS threading for training ``model`` on batches of ``rows`` examples."""
+    return one_blas_thread()

@@ -724,6 +724,56 @@ class MLP:
 
     backward_signals = backprop
 
+    # -- the trainable-model protocol of initlib.train -----------------------
+    def parameters(self):
+        """The live parameter arrays ``[W1, b1, W2, b2, ...]`` (updated in place by training)."""
+        self._check_parameters()
+        return [p for W, b in zip(self.weights, self.biases) for p in (W, b)]
+
+    def parameter_names(self):
+        """``["W1", "b1", "W2", "b2", ...]``, aligned with :meth:`parameters`."""
+        return [f"{kind}{l}" for l in range(1, self.n_layers + 1) for kind in ("W", "b")]
+
+    def loss_and_flat_grads(self, X, y):
+        """Mean loss and its gradients ``[dW1, db1, dW2, ...]``, aligned with :meth:`parameters`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from initlib import MLP
+        >>> net = MLP([3, 4, 2], rng=0)
+        >>> loss, grads = net.loss_and_flat_grads(np.ones((5, 3)), np.array([0, 1, 1, 0, 1]))
+        >>> net.parameter_names(), [g.shape for g in grads]
+        (['W1', 'b1', 'W2', 'b2'], [(4, 3), (4,), (2, 4), (2,)])
+        """
+        loss, grads = self.loss_and_grads(X, y)
+        return loss, [g for pair in grads for g in pair]
+
+    def check_data(self, X, y, names=("X", "y")):
+        """``(X, y)`` checked and converted once, as every method here converts them.
+
+        ``X`` becomes an array of the network's dtype; ``y`` integer labels (softmax),
+        a column of 0/1 floats (sigmoid) or a float matrix (linear). :func:`initlib.train`
+        calls it once, so that no mini-batch is converted again.
+        """
+        X = self._check_X(X, names[0])
+        return X, self._check_y(y, len(X), names[1])
+
+    def evaluate(self, X, y):
+        """Mean loss and accuracy (None for a linear output) of the batch, in one forward pass."""
+        self._check_parameters()
+        X, y = self.check_data(X, y)
+        with np.errstate(all="ignore"):
+            a, z = self._forward(X)
+            loss = float(self._loss_fn(z[-1], a[-1], y)[0])
+        return loss, (self._accuracy(a[-1], y) if self.is_classifier else None)
+
+    def _accuracy(self, output, y):
+        """Fraction of correct labels, from the output layer and checked labels."""
+        if self.output == "softmax":
+            return float(np.mean(output.argmax(axis=1) == y))
+        return float(np.mean((output > 0.5) == (y > 0.5)))
+
     def predict(self, X):
         """Predicted class labels ``(batch,)`` for classifiers; the output for a linear net.
 
@@ -743,7 +793,4 @@ class MLP:
                 "accuracy is defined for classifiers (output='softmax' or 'sigmoid'); "
                 "this network has output='linear': use net.loss(X, y) instead."
             )
-        X = self._check_X(X)
-        y = self._check_y(y, len(X))
-        pred = self.predict(X)
-        return float(np.mean(pred == y.reshape(pred.shape)))
+        return self.evaluate(X, y)[1]

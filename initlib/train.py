@@ -1,21 +1,31 @@
-r"""Mini-batch gradient descent with momentum, a training ``History``, and divergence detection.
+r"""Mini-batch training of any trainable model, a ``History``, and divergence detection.
 
-One step of stochastic gradient descent with (heavy-ball) momentum :math:`\mu`
-and learning rate :math:`\eta`, for every weight matrix and bias vector
-:math:`\theta` with gradient :math:`g = \partial L / \partial \theta` of the
-mean mini-batch loss:
+:func:`train` trains any object that follows this protocol (:class:`initlib.MLP` does,
+and so do the chapters' residual and μP networks):
 
-.. math::
+==================================  ====================================================
+``model.parameters()``              list of the live parameter arrays, updated in place
+``model.parameter_names()``         list of str in the same order, e.g. ``["W1", "b1"]``
+``model.loss_and_flat_grads(X, y)``  ``(loss, grads)``: the mean mini-batch loss (float)
+                                    and fresh gradient arrays aligned with
+                                    ``parameters()`` (the optimizer reads, never keeps)
+``model.loss(X, y)``                mean loss of a set
+``model.is_classifier``             True if accuracy is defined
+``model.accuracy(X, y)``            fraction correct (classifiers only)
+==================================  ====================================================
 
-    v \leftarrow \mu v - \eta\, g, \qquad \theta \leftarrow \theta + v
+Two optional methods make training cheaper: ``model.check_data(X, y, names)`` checks
+and converts a data set once (else ``np.asarray``), and ``model.evaluate(X, y)``
+returns ``(loss, accuracy or None)`` in one forward pass (else ``loss`` and
+``accuracy`` are called).
 
-(with :math:`\mu = 0` this is plain SGD, :math:`\theta \leftarrow \theta - \eta g`;
-for a constant :math:`\eta` it is the same as PyTorch's ``SGD(momentum=mu)``, which
-keeps :math:`v/(-\eta)` instead). Polyak (1964) introduced the heavy ball; Sutskever,
-Martens, Dahl & Hinton (2013) show how much momentum and initialization interact.
+The optimizers (:mod:`initlib.optim`: ``SGD`` with momentum, ``Adam``) step over
+the flat parameter list, with one learning rate or one per parameter, and keep
+their own state; pass the same optimizer object (and the same ``rng`` Generator)
+to continue a run exactly.
 
 Training that blows up is part of the course: when a mini-batch loss, the
-training loss or a weight becomes NaN or infinite, :func:`train` stops at
+training loss or a parameter becomes NaN or infinite, :func:`train` stops at
 once, sets ``history.diverged`` and writes one line to ``history.message`` —
 numpy's floating-point warnings are silenced inside training, so there are no
 pages of ``RuntimeWarning: overflow``.
@@ -31,70 +41,19 @@ pages of ``RuntimeWarning: overflow``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from numbers import Integral, Real
 
 import numpy as np
 
-from ._blas import small_matrix_kernel
+from ._blas import blas_threads_for
+from ._validation import (check_bool, check_choice, check_int, check_real, check_rng,
+                          is_number)
+from .optim import SGD, Adam
 
-__all__ = ["train", "History", "SGD"]
+__all__ = ["train", "History"]
 
 _RECORDABLE = ("stats", "weights")
-
-
-class SGD:
-    r"""Stochastic gradient descent with heavy-ball momentum; keeps the velocities.
-
-    :math:`v \leftarrow \mu v - \eta g,\ \theta \leftarrow \theta + v`, applied in
-    place to ``net.weights`` and ``net.biases``. The velocities (one per
-    parameter array, zero at the start) persist between calls of :meth:`step`
-    and between :func:`train` calls that continue a ``History``.
-
-    Parameters
-    ----------
-    lr : float
-        Learning rate :math:`\eta > 0`.
-    momentum : float
-        :math:`\mu \in [0, 1)`; 0 is plain SGD.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from initlib import MLP, SGD
-    >>> net = MLP([2, 3, 2], rng=0)
-    >>> opt = SGD(lr=0.1, momentum=0.9)
-    >>> loss, grads = net.loss_and_grads(np.ones((4, 2)), np.array([0, 1, 0, 1]))
-    >>> opt.step(net, grads)
-    """
-
-    def __init__(self, lr, momentum=0.0):
-        self.lr = _check_lr(lr)
-        self.momentum = _check_momentum(momentum)
-        self.velocities = None  # [(vW, vb), ...] once momentum is used
-
-    def step(self, net, grads):
-        """Update ``net`` in place with ``grads`` (which are overwritten: scaled by -lr)."""
-        lr, mu = self.lr, self.momentum
-        if mu and self.velocities is None:
-            self.velocities = [(np.zeros_like(W), np.zeros_like(b))
-                               for W, b in zip(net.weights, net.biases)]
-        for l, (dW, db) in enumerate(grads):
-            for theta, g, k in ((net.weights[l], dW, 0), (net.biases[l], db, 1)):
-                g *= -lr                                   # -lr * g, in place
-                if mu:
-                    v = self.velocities[l][k]
-                    v *= mu
-                    v += g                                 # v = mu v - lr g
-                    theta += v                             # theta = theta + v
-                elif self.velocities is not None:          # momentum set to 0 later
-                    v = self.velocities[l][k]
-                    v[...] = g
-                    theta += g
-                else:
-                    theta += g                             # theta = theta - lr g
-
-    def __repr__(self):
-        return f"SGD(lr={self.lr:g}, momentum={self.momentum:g})"
+_OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+_PROTOCOL = ("parameters", "parameter_names", "loss_and_flat_grads", "loss")
 
 
 @dataclass(eq=False)
@@ -112,7 +71,7 @@ class History:
         Epochs at which the metrics below were measured (0 = before training).
     loss, accuracy, val_loss, val_accuracy : list of float
         Mean loss and accuracy at those epochs; ``accuracy`` is empty for a
-        regression (linear output) network, the ``val_*`` lists are empty
+        regression (linear output) model, the ``val_*`` lists are empty
         without validation data.
     step_loss : list of float
         The loss of every mini-batch, before its update (noisy; one per step).
@@ -120,22 +79,17 @@ class History:
         With ``record=("stats",)``: a :class:`initlib.LayerStats` every
         ``record_every`` epochs, and those epochs.
     weights, weights_epoch : list
-        With ``record=("weights",)``: copies of ``net.weights`` every
-        ``record_every`` epochs, and those epochs.
+        With ``record=("weights",)``: copies of the weight matrices (the parameters
+        whose name starts with ``W``) every ``record_every`` epochs, and those epochs.
     diverged : bool
-        True if the run stopped because a loss or weight became NaN/inf (or the
+        True if the run stopped because a loss or parameter became NaN/inf (or the
         loss exceeded ``max_loss``).
     diverged_at : int or None
         The epoch (1-based) during which it diverged.
     message : str
         One line saying how the run ended, e.g. for ``print(h.message)``.
-    optimizer : SGD
-        The optimizer and its momentum velocities; ``train(..., history=h)``
-        continues with it.
-    rng : Generator
-        The shuffling generator, continued likewise.
-    layer_sizes : tuple
-        The trained network's ``layer_sizes`` (a continuation must match).
+    parameter_shapes : tuple
+        The trained model's parameter shapes (a continuation must match).
     """
 
     epoch: list = field(default_factory=list)
@@ -151,9 +105,7 @@ class History:
     diverged: bool = False
     diverged_at: int | None = None
     message: str = ""
-    optimizer: SGD | None = field(default=None, repr=False)
-    rng: np.random.Generator | None = field(default=None, repr=False)
-    layer_sizes: tuple = field(default=(), repr=False)
+    parameter_shapes: tuple = field(default=(), repr=False)
 
     @property
     def epochs(self):
@@ -182,6 +134,17 @@ class History:
     def final_val_accuracy(self):
         return self.val_accuracy[-1] if self.val_accuracy else None
 
+    def summary(self):
+        """``"loss 0.1234, accuracy 0.950, ..."``: the last recorded values."""
+        parts = [f"loss {self.loss[-1]:.4g}"]
+        if self.accuracy:
+            parts.append(f"accuracy {self.accuracy[-1]:.3f}")
+        if self.val_loss:
+            parts.append(f"val_loss {self.val_loss[-1]:.4g}")
+        if self.val_accuracy:
+            parts.append(f"val_accuracy {self.val_accuracy[-1]:.3f}")
+        return ", ".join(parts)
+
     def __repr__(self):
         return f"History({self.message or 'empty'})"
 
@@ -191,8 +154,8 @@ class History:
     def __eq__(self, other):
         """Same recorded values (NaN equal to NaN) and same weight snapshots.
 
-        So two runs with the same network, data and seeds compare equal:
-        ``train(...) == train(...)``. The optimizer state and ``stats`` are not compared.
+        So two runs with the same model, data and seeds compare equal:
+        ``train(...) == train(...)``. ``stats`` are not compared.
         """
         if not isinstance(other, History):
             return NotImplemented
@@ -213,139 +176,234 @@ class History:
 
 
 # ---------------------------------------------------------------------------
-# Validation
+# The named pieces of a training run
 # ---------------------------------------------------------------------------
-def _is_number(x):
-    return isinstance(x, Real) and not isinstance(x, (bool, np.bool_))
+def _why_diverged(loss, what, max_loss):
+    """The reason a run must stop, or None: the one divergence test."""
+    if not np.isfinite(loss) or (max_loss is not None and loss > max_loss):
+        return f"{what} {loss:.4g}"
+    return None
 
 
-def _check_lr(lr):
-    if not _is_number(lr) or not (0 < lr < np.inf):
-        raise ValueError(
-            f"lr (the learning rate) must be a positive finite number, got {lr!r}; "
-            f"e.g. lr=0.1."
-        )
-    return float(lr)
+def _batches(X, y, batch_size, rng):
+    """One epoch's mini-batches: views of the data shuffled once (one gather per epoch)."""
+    n = len(X)
+    if batch_size is None or batch_size >= n:
+        yield X, y                                          # full batch: nothing shuffled
+        return
+    order = rng.permutation(n)
+    X, y = X[order], y[order]
+    for i in range(0, n, batch_size):
+        yield X[i:i + batch_size], y[i:i + batch_size]
 
 
-def _check_momentum(momentum):
-    if not _is_number(momentum) or not (0 <= momentum < 1):
-        raise ValueError(
-            f"momentum must be a number in [0, 1), got {momentum!r}; 0 is plain SGD, "
-            f"0.9 is a common choice."
-        )
-    return float(momentum)
+def _evaluate(model, X, y):
+    """``(loss, accuracy or None)`` of a whole set."""
+    if hasattr(model, "evaluate"):
+        return model.evaluate(X, y)
+    return model.loss(X, y), (model.accuracy(X, y) if model.is_classifier else None)
 
 
-def _check_positive_int(value, name, example, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(
-            f"{name} must be a positive integer{' or None' if allow_none else ''}, "
-            f"got {value!r}; e.g. {name}={example}."
-        )
-    return int(value)
+class _Recorder:
+    """Appends the metrics (every evaluation) and the snapshots (``record``) to a History."""
+
+    def __init__(self, model, history, train_set, val_set, record, record_data, verbose):
+        self.model, self.history, self.verbose = model, history, verbose
+        self.train_set, self.val_set, self.record = train_set, val_set, record
+        self.record_data = record_data
+
+    def metrics(self, epoch):
+        """Evaluate the whole training (and validation) set; return the training loss."""
+        h = self.history
+        loss, acc = _evaluate(self.model, *self.train_set)
+        h.epoch.append(epoch)
+        h.loss.append(loss)
+        if acc is not None:
+            h.accuracy.append(acc)
+        if self.val_set is not None:
+            val_loss, val_acc = _evaluate(self.model, *self.val_set)
+            h.val_loss.append(val_loss)
+            if val_acc is not None:
+                h.val_accuracy.append(val_acc)
+        if self.verbose:
+            print(f"epoch {epoch}: " + h.summary())
+        return loss
+
+    def snapshot(self, epoch):
+        h = self.history
+        if "stats" in self.record:
+            from .stats import layer_stats
+            h.stats.append(layer_stats(self.model, *self.record_data))
+            h.stats_epoch.append(epoch)
+        if "weights" in self.record:
+            names, params = self.model.parameter_names(), self.model.parameters()
+            h.weights.append([p.copy() for name, p in zip(names, params) if name.startswith("W")])
+            h.weights_epoch.append(epoch)
+
+    def stop(self, epoch, why=None, stopped_by_callback=False):
+        """End the run: diverged (``why``), stopped by the callback, or finished."""
+        h = self.history
+        if (why or stopped_by_callback) and (not h.epoch or h.epoch[-1] != epoch):
+            self.metrics(epoch)
+        if why:
+            h.diverged, h.diverged_at = True, epoch
+            h.message = (
+                f"Diverged at epoch {epoch} (step {h.steps}): {why}. The weights or the "
+                f"learning rate are too large; try a smaller init scale or lr.")
+        elif stopped_by_callback:
+            h.message = f"Stopped by the callback after epoch {epoch}: " + h.summary()
+        else:
+            h.message = f"Trained {h.epochs} epochs ({h.steps} steps): " + h.summary()
+        if self.verbose and (why or stopped_by_callback):
+            print(h.message)
+        return h
+
+
+# ---------------------------------------------------------------------------
+# Checks of train()'s arguments
+# ---------------------------------------------------------------------------
+def _check_model(model):
+    missing = [name for name in _PROTOCOL if not hasattr(model, name)]
+    if missing:
+        raise TypeError(
+            f"model must be a trainable model such as an initlib.MLP, got "
+            f"{type(model).__name__} without {', '.join(missing)}; see initlib.train's "
+            f"module docstring for the methods a model needs.")
+
+
+def _make_optimizer(optimizer, lr, momentum):
+    if isinstance(optimizer, str):
+        check_choice(optimizer, "optimizer", _OPTIMIZERS, "Or pass an optimizer object "
+                     "such as initlib.optim.Adam(lr=1e-3).")
+        if lr is None:
+            raise TypeError(f"train() needs lr= (the learning rate) with optimizer="
+                            f"{optimizer!r}, got none; e.g. lr=0.1.")
+        if optimizer == "sgd":
+            return SGD(lr, momentum)
+        if momentum != 0:
+            raise ValueError(f"momentum applies to optimizer='sgd', got momentum={momentum!r} "
+                             f"with optimizer='adam'; set Adam's betas instead.")
+        return Adam(lr)
+    if not callable(getattr(optimizer, "step", None)):
+        raise TypeError(f"optimizer must be 'sgd', 'adam' or an object with a step(params, "
+                        f"grads) method, got {optimizer!r} of type {type(optimizer).__name__}.")
+    if lr is not None or momentum != 0:
+        raise ValueError(f"lr and momentum belong to the optimizer object when one is passed, "
+                         f"got lr={lr!r}, momentum={momentum!r} as well; set them in "
+                         f"{type(optimizer).__name__}(...) only.")
+    return optimizer
 
 
 def _check_record(record):
     if record is None:
         return ()
-    if isinstance(record, str):
-        record = (record,)
-    record = tuple(record)
-    for item in record:
-        if item not in _RECORDABLE:
-            raise ValueError(
-                f"record entries must be among {_RECORDABLE}, got {item!r}; "
-                f"e.g. record=('stats',)."
-            )
-    return record
+    for item in (record,) if isinstance(record, str) else tuple(record):
+        check_choice(item, "record entry", _RECORDABLE, "e.g. record=('stats',).")
+    return (record,) if isinstance(record, str) else tuple(record)
+
+
+def _data(model, X, y, names):
+    """A data set checked and converted once (``model.check_data`` if the model has one)."""
+    if hasattr(model, "check_data"):
+        return model.check_data(X, y, names)
+    return np.asarray(X), np.asarray(y)
+
+
+def _continue_or_start(history, model, has_val):
+    """The History to append to: a new one, or ``history`` checked for continuing."""
+    shapes = tuple(p.shape for p in model.parameters())
+    if history is None:
+        return History(parameter_shapes=shapes)
+    if not isinstance(history, History):
+        raise TypeError(f"history must be a History from train(), got "
+                        f"{type(history).__name__}.")
+    if history.diverged:
+        raise ValueError(
+            f"This history diverged at epoch {history.diverged_at}; its model has "
+            f"non-finite values. Start again with a new model and history=None.")
+    if history.epoch and history.parameter_shapes != shapes:
+        raise ValueError(
+            f"history belongs to a model with other parameters (shapes "
+            f"{list(history.parameter_shapes)}, this model has {list(shapes)}); continue "
+            f"with the History that train() returned for this model.")
+    if history.epoch and bool(history.val_loss) != has_val:
+        raise ValueError(
+            f"history {'has' if history.val_loss else 'has no'} validation metrics; "
+            f"pass {'the same X_val and y_val' if history.val_loss else 'no X_val/y_val'} "
+            f"when continuing it, so that every list stays aligned with history.epoch.")
+    history.parameter_shapes = shapes
+    return history
 
 
 # ---------------------------------------------------------------------------
 # Training
 # ---------------------------------------------------------------------------
-def _evaluate(net, X, y):
-    """Mean loss and accuracy (None for regression) of the whole set, unchecked."""
-    a, z = net._forward(X)
-    loss = float(net._loss_fn(z[-1], a[-1], y)[0])
-    if net.output == "softmax":
-        acc = float(np.mean(a[-1].argmax(axis=1) == y))
-    elif net.output == "sigmoid":
-        acc = float(np.mean((a[-1] > 0.5) == (y > 0.5)))
-    else:
-        acc = None
-    return loss, acc
-
-
-def _all_finite(arrays):
-    return all(np.isfinite(A).all() for A in arrays)
-
-
-@small_matrix_kernel
-def train(net, X, y, *, lr, epochs, batch_size=None, momentum=0.0, rng=None,
-          X_val=None, y_val=None, record=None, record_every=1, record_data=None,
+def train(model, X, y, *, lr=None, epochs, batch_size=None, momentum=0.0, optimizer="sgd",
+          rng=None, X_val=None, y_val=None, record=None, record_every=1, record_data=None,
           eval_every=1, max_loss=None, history=None, callback=None, verbose=False):
-    """Train ``net`` in place with mini-batch SGD (+ momentum); return its :class:`History`.
+    """Train ``model`` in place with mini-batch gradient descent; return its :class:`History`.
 
     Each epoch visits every training example once, in an order shuffled by
     ``rng`` (full-batch gradient descent when ``batch_size`` is None or at
-    least ``len(X)``; nothing is shuffled then). After every ``eval_every``
-    epochs the loss and accuracy of the whole training (and validation) set are
-    recorded.
+    least ``len(X)``; nothing is shuffled then). Every ``eval_every`` epochs
+    (and after the last) the loss and accuracy of the whole training (and
+    validation) set are recorded; epoch 0 is the model as it starts.
 
-    Divergence: if a mini-batch loss, the training loss or a weight becomes
+    Divergence: if a mini-batch loss, the training loss or a parameter becomes
     NaN or infinite, or the loss exceeds ``max_loss``, training stops at once
     with ``history.diverged = True`` and a one-line ``history.message``. No
     numpy warnings are printed.
 
     Continuing: pass ``history=h`` (a History from an earlier call on the same
-    network) to train for ``epochs`` more. Epoch numbers continue, the new
-    values are appended to ``h`` (which is returned), and the momentum
-    velocities and the shuffling generator carry over (unless a new ``rng`` is
-    given), so ``train(..., epochs=10)`` twice gives exactly the same result as
-    ``train(..., epochs=20)`` once.
+    model) to train for ``epochs`` more; epoch numbers continue and the new values
+    are appended to ``h`` (which is returned). The optimizer's state (momentum
+    velocities, Adam's moments) and the shuffling stream belong to the objects you
+    pass: with the same ``optimizer`` object and the same ``rng`` Generator,
+    ``train(..., epochs=10)`` twice gives exactly ``train(..., epochs=20)`` once.
 
     Parameters
     ----------
-    net : MLP
-        Trained in place.
+    model : MLP or any trainable model
+        Trained in place; see the module docstring for the protocol.
     X, y : array_like
         Training data ``(n, n0)`` and targets (see :meth:`MLP.loss`).
-    lr : float
-        Learning rate, > 0.
+    lr : float or list of float
+        Learning rate (> 0), or one per parameter, for ``optimizer="sgd"`` or
+        ``"adam"``; leave it out when passing an optimizer object.
     epochs : int
         Number of passes over the training set, >= 1.
     batch_size : int, optional
         Mini-batch size; None (default) is full-batch gradient descent. The
         last batch of an epoch may be smaller.
     momentum : float
-        Heavy-ball momentum in [0, 1) (see :class:`SGD`).
+        Heavy-ball momentum in [0, 1) for ``optimizer="sgd"``.
+    optimizer : {"sgd", "adam"} or optimizer object
+        ``"sgd"`` (default): :class:`initlib.optim.SGD` with ``lr`` and ``momentum``;
+        ``"adam"``: :class:`initlib.optim.Adam` with ``lr``; or an object with
+        ``step(params, grads)`` (its state continues between calls).
     rng : None, int or Generator
-        Seed for shuffling. The same network, data and seed give the same
+        Seed for shuffling. The same model, data and seed give the same
         History, exactly.
     X_val, y_val : array_like, optional
-        Validation data, evaluated every ``eval_every`` epochs.
+        Validation data, evaluated with the training set.
     record : tuple of str, optional
-        ``"stats"``: a :func:`initlib.layer_stats` of the network every
+        ``"stats"``: a :func:`initlib.layer_stats` of the network (MLP only) every
         ``record_every`` epochs (including epoch 0); ``"weights"``: copies of
         the weight matrices, as often.
     record_every : int
-        Epochs between records (default 1).
+        Epochs between records (default 1; the last epoch is always recorded).
     record_data : (X, y), optional
         Batch used for the recorded statistics; default the first 1000
         training examples.
     eval_every : int
         Epochs between evaluations of the whole training/validation set
-        (default 1; the last epoch is always evaluated). Raise it to save time
-        in long full-batch runs.
+        (default 1; the last epoch is always evaluated).
     max_loss : float, optional
         Treat a loss above this as divergence (e.g. ``1e6``).
     history : History, optional
         Continue this run (see above).
     callback : callable, optional
-        ``callback(epoch, net, history)`` after every epoch; return True to stop.
+        ``callback(epoch, model, history)`` after every epoch; return True to stop.
     verbose : bool
         Print one line per evaluation and the final message.
 
@@ -355,10 +413,14 @@ def train(net, X, y, *, lr, epochs, batch_size=None, momentum=0.0, rng=None,
 
     Raises
     ------
+    TypeError
+        A model without the protocol's methods; arguments of the wrong type (e.g.
+        ``epochs=2.5``, ``lr="0.1"``); a missing ``lr``; a ``history`` that is not
+        a History; data that is not numeric.
     ValueError
         Bad data (see :class:`MLP`), non-positive ``lr``/``epochs``/``batch_size``,
-        momentum outside [0, 1), unknown ``record`` entries, or a ``history``
-        that already diverged or belongs to a network of another shape.
+        momentum outside [0, 1), unknown ``optimizer`` or ``record`` entries, ``lr``
+        given twice, or a ``history`` that diverged or belongs to another model.
 
     Examples
     --------
@@ -370,162 +432,58 @@ def train(net, X, y, *, lr, epochs, batch_size=None, momentum=0.0, rng=None,
     >>> h.final_val_accuracy > 0.9
     True
     """
-    from .mlp import MLP
-
-    if not isinstance(net, MLP):
-        raise TypeError(f"net must be an initlib.MLP, got {type(net).__name__}.")
-    lr = _check_lr(lr)
-    epochs = _check_positive_int(epochs, "epochs", 100)
-    batch_size = _check_positive_int(batch_size, "batch_size", 32, allow_none=True)
-    momentum = _check_momentum(momentum)
+    _check_model(model)
+    optimizer = _make_optimizer(optimizer, lr, check_real(
+        momentum, "momentum", example="momentum=0.9 (0 is plain SGD)", minimum=0.0, below=1.0))
+    epochs = check_int(epochs, "epochs", example="epochs=100")
+    batch_size = check_int(batch_size, "batch_size", example="batch_size=32", allow_none=True)
     record = _check_record(record)
-    record_every = _check_positive_int(record_every, "record_every", 10)
-    eval_every = _check_positive_int(eval_every, "eval_every", 10)
-    if max_loss is not None and (not _is_number(max_loss) or not max_loss > 0):
-        raise ValueError(f"max_loss must be a positive number or None, got {max_loss!r}.")
-    net._check_parameters()
-    X = net._check_X(X)
-    y = net._check_y(y, len(X))
-    has_val = X_val is not None or y_val is not None
-    if has_val:
+    record_every = check_int(record_every, "record_every", example="record_every=10")
+    eval_every = check_int(eval_every, "eval_every", example="eval_every=10")
+    max_loss = check_real(max_loss, "max_loss", example="max_loss=1e6", positive=True,
+                          allow_none=True)
+    verbose = check_bool(verbose, "verbose")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be a function callback(epoch, model, history), got "
+                        f"{callback!r} of type {type(callback).__name__}.")
+    train_set = _data(model, X, y, ("X", "y"))
+    val_set = None
+    if X_val is not None or y_val is not None:
         if X_val is None or y_val is None:
-            raise ValueError("Pass both X_val and y_val, or neither.")
-        X_val = net._check_X(X_val, "X_val")
-        y_val = net._check_y(y_val, len(X_val), "y_val")
-    if "stats" in record:
-        from .stats import layer_stats
-        if record_data is None:
-            X_rec, y_rec = X[:1000], y[:1000]
-        else:
-            X_rec = net._check_X(record_data[0], "record_data[0]")
-            y_rec = net._check_y(record_data[1], len(X_rec), "record_data[1]")
+            raise ValueError("Pass both X_val and y_val, or neither; got only "
+                             f"{'X_val' if y_val is None else 'y_val'}.")
+        val_set = _data(model, X_val, y_val, ("X_val", "y_val"))
+    record_data = (train_set[0][:1000], train_set[1][:1000]) if record_data is None else \
+        _data(model, *record_data, ("record_data[0]", "record_data[1]"))
+    history = _continue_or_start(history, model, val_set is not None)
+    shuffle = check_rng(rng)
+    recorder = _Recorder(model, history, train_set, val_set, record, record_data, verbose)
 
-    if history is None:
-        history = History(optimizer=SGD(lr, momentum), rng=np.random.default_rng(rng),
-                          layer_sizes=net.layer_sizes)
-    else:
-        if not isinstance(history, History):
-            raise TypeError(f"history must be a History from train(), got {type(history).__name__}.")
-        if history.diverged:
-            raise ValueError(
-                f"This history diverged at epoch {history.diverged_at}; its network has "
-                f"non-finite values. Start again with a new network and history=None."
-            )
-        if history.optimizer is None or history.layer_sizes != net.layer_sizes:
-            raise ValueError(
-                f"history belongs to a network of another shape (layer_sizes "
-                f"{list(history.layer_sizes)}, this net has {list(net.layer_sizes)}); "
-                f"continue with the History that train() returned for this network."
-            )
-        if history.epoch and bool(history.val_loss) != has_val:
-            raise ValueError(
-                f"history {'has' if history.val_loss else 'has no'} validation metrics; "
-                f"pass {'the same X_val and y_val' if history.val_loss else 'no X_val/y_val'} "
-                f"when continuing it, so that every list stays aligned with history.epoch."
-            )
-        history.optimizer.lr, history.optimizer.momentum = lr, momentum
-        if rng is not None:
-            history.rng = np.random.default_rng(rng)
-    optimizer, shuffle_rng = history.optimizer, history.rng
-    n = len(X)
-    full_batch = batch_size is None or batch_size >= n
-    start = history.epochs
-    last = start + epochs
-
-    def evaluate(epoch):
-        loss, acc = _evaluate(net, X, y)
-        history.epoch.append(epoch)
-        history.loss.append(loss)
-        if acc is not None:
-            history.accuracy.append(acc)
-        if has_val:
-            val_loss, val_acc = _evaluate(net, X_val, y_val)
-            history.val_loss.append(val_loss)
-            if val_acc is not None:
-                history.val_accuracy.append(val_acc)
-        if verbose:
-            print(_progress_line(history))
-        return loss
-
-    def record_state(epoch):
-        if "stats" in record:
-            history.stats.append(layer_stats(net, X_rec, y_rec))
-            history.stats_epoch.append(epoch)
-        if "weights" in record:
-            history.weights.append([W.copy() for W in net.weights])
-            history.weights_epoch.append(epoch)
-
-    def stop_diverged(epoch, why):
-        history.diverged, history.diverged_at = True, epoch
-        if not history.epoch or history.epoch[-1] != epoch:
-            evaluate(epoch)
-        history.message = (
-            f"Diverged at epoch {epoch} (step {history.steps}): {why}. The weights or the "
-            f"learning rate are too large; try a smaller init scale or lr."
-        )
-
-    with np.errstate(all="ignore"):
-        if start == 0 and not history.epoch:
-            evaluate(0)
-            record_state(0)
-            if not np.isfinite(history.loss[-1]) or (max_loss and history.loss[-1] > max_loss):
-                stop_diverged(0, f"the initial training loss is {history.loss[-1]:.4g}")
-                return _finish(history, verbose)
-        for epoch in range(start + 1, last + 1):
-            if full_batch:
-                batches = [(X, y)]
-            else:
-                order = shuffle_rng.permutation(n)
-                batches = ((X[idx], y[idx]) for idx in
-                           (order[i:i + batch_size] for i in range(0, n, batch_size)))
-            for Xb, yb in batches:
-                a, z = net._forward(Xb)
-                loss, grads, _, _ = net._backward(a, z, yb)
+    first, last = history.epochs + 1, history.epochs + epochs
+    with np.errstate(all="ignore"), blas_threads_for(model, batch_size or len(train_set[0])):
+        if not history.epoch:
+            loss = recorder.metrics(0)
+            recorder.snapshot(0)
+            why = _why_diverged(loss, "the initial training loss is", max_loss)
+            if why:
+                return recorder.stop(0, why)
+        for epoch in range(first, last + 1):
+            for Xb, yb in _batches(*train_set, batch_size, shuffle):
+                loss, grads = model.loss_and_flat_grads(Xb, yb)
                 history.step_loss.append(loss)
-                if not np.isfinite(loss) or (max_loss and loss > max_loss):
-                    stop_diverged(epoch, f"a mini-batch loss became {loss:.4g}")
-                    return _finish(history, verbose)
-                optimizer.step(net, grads)
+                why = _why_diverged(loss, "a mini-batch loss became", max_loss)
+                if why:
+                    return recorder.stop(epoch, why)
+                optimizer.step(model.parameters(), grads)
             if epoch % eval_every == 0 or epoch == last:
-                loss = evaluate(epoch)
-                if not np.isfinite(loss) or (max_loss and loss > max_loss):
-                    stop_diverged(epoch, f"the training loss became {loss:.4g}")
-                    return _finish(history, verbose)
-                # (a non-finite weight makes the next loss non-finite too; this
-                # catches it without waiting for that step)
-                if not _all_finite(net.weights) or not _all_finite(net.biases):
-                    stop_diverged(epoch, "a weight became NaN or infinite")
-                    return _finish(history, verbose)
+                loss = recorder.metrics(epoch)
+                why = _why_diverged(loss, "the training loss became", max_loss)
+                if not why and not all(np.isfinite(p).all() for p in model.parameters()):
+                    why = "a weight became NaN or infinite"   # before the next step shows it
+                if why:
+                    return recorder.stop(epoch, why)
             if epoch % record_every == 0 or epoch == last:
-                record_state(epoch)
-            if callback is not None and callback(epoch, net, history):
-                if history.epoch[-1] != epoch:
-                    evaluate(epoch)
-                history.message = f"Stopped by the callback after epoch {epoch}: " + _summary(history)
-                return _finish(history, verbose, set_message=False)
-    return _finish(history, verbose)
-
-
-def _summary(history):
-    parts = [f"loss {history.loss[-1]:.4g}"]
-    if history.accuracy:
-        parts.append(f"accuracy {history.accuracy[-1]:.3f}")
-    if history.val_loss:
-        parts.append(f"val_loss {history.val_loss[-1]:.4g}")
-    if history.val_accuracy:
-        parts.append(f"val_accuracy {history.val_accuracy[-1]:.3f}")
-    return ", ".join(parts)
-
-
-def _progress_line(history):
-    return f"epoch {history.epoch[-1]}: " + _summary(history)
-
-
-def _finish(history, verbose, set_message=True):
-    if set_message and not history.diverged:
-        history.message = (
-            f"Trained {history.epochs} epochs ({history.steps} steps): " + _summary(history)
-        )
-    if verbose and (history.diverged or not set_message):
-        print(history.message)
-    return history
+                recorder.snapshot(epoch)
+            if callback is not None and callback(epoch, model, history):
+                return recorder.stop(epoch, stopped_by_callback=True)
+    return recorder.stop(last)

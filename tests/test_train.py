@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import initlib
-from initlib import MLP, SGD, History, load_dataset, train
+from initlib import MLP, SGD, Adam, History, load_dataset, train
 
 
 @pytest.fixture(scope="module")
@@ -150,12 +150,12 @@ def test_continuing_equals_one_long_run(moons):
     net_a = fresh()
     h_a = train(net_a, moons.X_train, moons.y_train, lr=0.05, epochs=6, batch_size=32,
                 momentum=0.9, rng=1)
-    net_b = fresh()
-    h_b = train(net_b, moons.X_train, moons.y_train, lr=0.05, epochs=2, batch_size=32,
-                momentum=0.9, rng=1)
-    assert h_b.optimizer.velocities is not None
-    h_b2 = train(net_b, moons.X_train, moons.y_train, lr=0.05, epochs=4, batch_size=32,
-                 momentum=0.9, history=h_b)
+    net_b, opt, shuffle = fresh(), SGD(lr=0.05, momentum=0.9), np.random.default_rng(1)
+    h_b = train(net_b, moons.X_train, moons.y_train, optimizer=opt, epochs=2, batch_size=32,
+                rng=shuffle)
+    assert opt.velocities is not None
+    h_b2 = train(net_b, moons.X_train, moons.y_train, optimizer=opt, epochs=4, batch_size=32,
+                 rng=shuffle, history=h_b)
     assert h_b2 is h_b
     assert _fingerprint(h_a)[:6] == _fingerprint(h_b)[:6]
     assert h_b.epoch == list(range(7))
@@ -166,18 +166,18 @@ def test_continuing_equals_one_long_run(moons):
 def test_continuing_with_a_foreign_history_is_refused(moons):
     h = train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
               momentum=0.9)
-    with pytest.raises(ValueError, match=r"history belongs to a network of another shape \(layer_sizes \[2, 4, 2\], this net has \[2, 5, 2\]\)"):
+    with pytest.raises(ValueError, match=r"history belongs to a model with other parameters \(shapes \[\(4, 2\), \(4,\), \(2, 4\), \(2,\)\], this model has \[\(5, 2\)"):
         train(MLP([2, 5, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
               momentum=0.9, history=h)
-    with pytest.raises(ValueError, match="history belongs to a network of another shape"):
-        train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
-              history=History())
+    fresh = train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
+                  history=History())              # an empty History is a fresh start
+    assert fresh.epoch == [0, 1]
     h_val = train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
                   X_val=moons.X_val, y_val=moons.y_val)
     with pytest.raises(ValueError, match="history has validation metrics; pass the same X_val and y_val"):
         train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
               history=h_val)
-    with pytest.raises(TypeError, match="net must be an initlib.MLP, got str"):
+    with pytest.raises(TypeError, match="model must be a trainable model such as an initlib.MLP, got str without parameters"):
         train("net", moons.X_train, moons.y_train, lr=0.1, epochs=1)
     with pytest.raises(TypeError, match="history must be a History"):
         train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, lr=0.1, epochs=1,
@@ -185,19 +185,121 @@ def test_continuing_with_a_foreign_history_is_refused(moons):
 
 
 # ---------------------------------------------------------------------------
-# The optimizer
+# The optimizers (initlib/optim.py)
 # ---------------------------------------------------------------------------
 def test_sgd_momentum_update_rule():
-    net = MLP.from_weights([np.array([[1.0]])], output="linear")
+    w, b = np.array([[1.0]]), np.array([0.0])
     opt = SGD(lr=0.1, momentum=0.5)
     # v1 = -0.1 * 2 = -0.2, w = 0.8;  v2 = 0.5 * -0.2 - 0.1 * 2 = -0.3, w = 0.5
     for expected in (0.8, 0.5):
-        opt.step(net, [(np.array([[2.0]]), np.array([0.0]))])
-        assert net.weights[0][0, 0] == pytest.approx(expected)
-    plain = SGD(lr=0.1)
-    plain.step(net, [(np.array([[1.0]]), np.array([1.0]))])
-    assert net.weights[0][0, 0] == pytest.approx(0.4) and net.biases[0][0] == pytest.approx(-0.1)
+        opt.step([w, b], [np.array([[2.0]]), np.array([0.0])])
+        assert w[0, 0] == pytest.approx(expected)
+    SGD(lr=0.1).step([w, b], [np.array([[1.0]]), np.array([1.0])])
+    assert w[0, 0] == pytest.approx(0.4) and b[0] == pytest.approx(-0.1)
     assert repr(opt) == "SGD(lr=0.1, momentum=0.5)"
+
+
+def test_adam_two_steps_by_hand():
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    theta = np.array([0.5, -2.0, 0.0])
+    g1, g2 = np.array([0.2, -1.0, 0.0]), np.array([-0.4, 3.0, 1e-3])
+    opt = Adam(lr=lr, betas=(b1, b2), eps=eps)
+    opt.step([theta], [g1])
+    # step 1: m = 0.1 g1, s = 0.001 g1^2; m_hat = g1, s_hat = g1^2: theta -= lr g1 / (|g1| + eps)
+    np.testing.assert_allclose(theta, [0.5 - lr * 0.2 / (0.2 + eps),
+                                       -2.0 + lr * 1.0 / (1.0 + eps), 0.0], rtol=1e-15)
+    expected = theta.copy()
+    m = (1 - b1) * g1 * b1 + (1 - b1) * g2
+    s = (1 - b2) * g1 ** 2 * b2 + (1 - b2) * g2 ** 2
+    expected -= lr * (m / (1 - b1 ** 2)) / (np.sqrt(s / (1 - b2 ** 2)) + eps)
+    opt.step([theta], [g2])
+    np.testing.assert_allclose(theta, expected, rtol=1e-14)
+    assert opt.t == 2 and repr(opt) == "Adam(lr=0.01, betas=(0.9, 0.999), eps=1e-08)"
+
+
+@pytest.mark.parametrize("make", [lambda lr: SGD(lr, momentum=0.9), lambda lr: Adam(lr)],
+                         ids=["sgd", "adam"])
+def test_optimizers_never_write_the_grads_and_take_one_lr_per_parameter(make):
+    params = [np.ones((2, 3)), np.ones(2)]
+    grads = [np.full((2, 3), 0.5), np.full(2, -0.5)]
+    kept = [g.copy() for g in grads]
+    frozen = make([0.1, 0.0 + 1e-300])              # the second parameter barely moves
+    for _ in range(3):
+        frozen.step(params, grads)
+    for g, k in zip(grads, kept):
+        np.testing.assert_array_equal(g, k)
+    assert np.all(params[0] < 1) and np.allclose(params[1], 1, atol=1e-200)
+    per_layer, shared = [np.ones(4), np.ones(4)], [np.ones(4), np.ones(4)]
+    make([0.1, 0.2]).step(per_layer, [np.ones(4), np.ones(4)])
+    make(0.1).step(shared, [np.ones(4), np.ones(4)])
+    np.testing.assert_allclose(1 - per_layer[1], 2 * (1 - per_layer[0]))
+    np.testing.assert_array_equal(per_layer[0], shared[0])
+
+
+def test_optimizer_errors():
+    with pytest.raises(ValueError, match=r"lr must have 2 entries \(one learning rate per parameter"):
+        SGD([0.1, 0.1, 0.1]).step([np.ones(1), np.ones(1)], [np.ones(1), np.ones(1)])
+    with pytest.raises(ValueError, match=r"grads must have 2 entries"):
+        Adam(0.1).step([np.ones(1), np.ones(1)], [np.ones(1)])
+    with pytest.raises(ValueError, match=r"lr \(the learning rate\) must be > 0, got -0.1"):
+        SGD([0.1, -0.1])
+    with pytest.raises(TypeError, match=r"lr \(the learning rate\) must be a real number, got '0.1' of type str"):
+        Adam("0.1")
+    with pytest.raises(ValueError, match=r"betas\[1\] must be < 1, got 1.0"):
+        Adam(0.1, betas=(0.9, 1.0))
+    with pytest.raises(ValueError, match=r"momentum must be >= 0, got -0.5"):
+        SGD(0.1, momentum=-0.5)
+
+
+def test_train_with_adam_and_per_parameter_lr(moons):
+    net = MLP([2, 16, 2], activation="relu", init="he_normal", rng=0)
+    h = train(net, moons.X_train, moons.y_train, lr=0.01, optimizer="adam", epochs=20,
+              batch_size=32, rng=0)
+    assert h.final_accuracy > 0.85 and h.final_loss < h.loss[0] / 2
+    frozen = MLP([2, 16, 2], activation="relu", init="he_normal", rng=0)
+    W1 = frozen.weights[0].copy()
+    train(frozen, moons.X_train, moons.y_train, lr=[1e-300, 0.1, 0.1, 0.1], epochs=3, rng=0)
+    np.testing.assert_allclose(frozen.weights[0], W1, rtol=0, atol=1e-290)
+    assert not np.array_equal(frozen.biases[0], np.zeros(16))
+    with pytest.raises(ValueError, match=r"lr must have 4 entries \(one learning rate per parameter"):
+        train(frozen, moons.X_train, moons.y_train, lr=[0.1, 0.1], epochs=1)
+
+
+class TinyLinearModel:
+    """A model that is not an MLP: y_hat = x w + c, half squared error; the protocol only."""
+
+    is_classifier = False
+
+    def __init__(self):
+        self.w, self.c = np.zeros(3), np.zeros(1)
+
+    def parameters(self):
+        return [self.w, self.c]
+
+    def parameter_names(self):
+        return ["w", "c"]
+
+    def loss(self, X, y):
+        return float(0.5 * np.mean((X @ self.w + self.c - y) ** 2))
+
+    def loss_and_flat_grads(self, X, y):
+        r = X @ self.w + self.c - y
+        return float(0.5 * np.mean(r ** 2)), [X.T @ r / len(X), np.array([r.mean()])]
+
+
+def test_any_model_with_the_protocol_trains():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 3.0
+    model = TinyLinearModel()
+    h = train(model, X, y, lr=0.1, epochs=30, batch_size=20, momentum=0.5, rng=0,
+              record="weights")
+    assert not h.diverged and h.accuracy == [] and h.final_loss < 1e-6
+    np.testing.assert_allclose(model.w, [1.0, -2.0, 0.5], atol=1e-3)
+    np.testing.assert_allclose(model.c, [3.0], atol=1e-3)
+    assert len(h.weights) == 31 and h.weights[0] == []      # no parameter is named W...
+    h_adam = train(TinyLinearModel(), X, y, optimizer=Adam(0.05), epochs=30, batch_size=20, rng=0)
+    assert h_adam.final_loss < 1e-2 * h_adam.loss[0]
 
 
 def test_float32_training_stays_float32(moons):
@@ -257,24 +359,33 @@ def test_history_repr_and_properties():
 # ---------------------------------------------------------------------------
 # Errors
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("kwargs,match", [
-    (dict(lr=0), r"lr \(the learning rate\) must be a positive finite number, got 0"),
-    (dict(lr=-0.1), r"lr \(the learning rate\) must be a positive finite number, got -0.1"),
-    (dict(lr=float("inf")), r"must be a positive finite number, got inf"),
-    (dict(epochs=0), r"epochs must be a positive integer, got 0; e.g. epochs=100"),
-    (dict(epochs=2.5), r"epochs must be a positive integer, got 2.5"),
-    (dict(batch_size=0), r"batch_size must be a positive integer or None, got 0"),
-    (dict(momentum=1.0), r"momentum must be a number in \[0, 1\), got 1.0"),
-    (dict(momentum=-0.5), r"momentum must be a number in \[0, 1\), got -0.5"),
-    (dict(record=("grads",)), r"record entries must be among \('stats', 'weights'\), got 'grads'"),
-    (dict(record_every=0), r"record_every must be a positive integer, got 0"),
-    (dict(max_loss=-1), r"max_loss must be a positive number or None, got -1"),
-    (dict(X_val=np.zeros((2, 2))), "Pass both X_val and y_val, or neither"),
+@pytest.mark.parametrize("kwargs,error,match", [
+    (dict(lr=0), ValueError, r"lr \(the learning rate\) must be > 0, got 0.0; e.g. lr=0.1"),
+    (dict(lr=-0.1), ValueError, r"lr \(the learning rate\) must be > 0, got -0.1"),
+    (dict(lr=float("inf")), ValueError, r"lr \(the learning rate\) must be finite, got inf"),
+    (dict(lr=None), TypeError, r"train\(\) needs lr= \(the learning rate\)"),
+    (dict(epochs=0), ValueError, r"epochs must be >= 1, got 0; e.g. epochs=100"),
+    (dict(epochs=2.5), TypeError, r"epochs must be an int, got 2.5 of type float"),
+    (dict(batch_size=0), ValueError, r"batch_size must be >= 1, got 0"),
+    (dict(batch_size=32.0), TypeError, r"batch_size must be an int or None, got 32.0"),
+    (dict(momentum=1.0), ValueError, r"momentum must be < 1, got 1.0"),
+    (dict(momentum=-0.5), ValueError, r"momentum must be >= 0, got -0.5"),
+    (dict(optimizer="adamw"), ValueError, r"Unknown optimizer 'adamw'. Did you mean 'adam'\?"),
+    (dict(optimizer=SGD(0.1)), ValueError, r"lr and momentum belong to the optimizer object"),
+    (dict(optimizer="adam", momentum=0.9), ValueError, r"momentum applies to optimizer='sgd'"),
+    (dict(record=("grads",)), ValueError, r"Unknown record entry 'grads'. Valid values: stats, weights"),
+    (dict(record_every=0), ValueError, r"record_every must be >= 1, got 0"),
+    (dict(max_loss=-1), ValueError, r"max_loss must be > 0, got -1.0"),
+    (dict(verbose="yes"), TypeError, r"verbose must be True or False, got 'yes'"),
+    (dict(callback=3), TypeError, r"callback must be a function"),
+    (dict(X_val=np.zeros((2, 2))), ValueError, "Pass both X_val and y_val, or neither; got only X_val"),
 ])
-def test_argument_errors(moons, kwargs, match):
+def test_argument_errors(moons, kwargs, error, match):
     args = dict(lr=0.1, epochs=1)
     args.update(kwargs)
-    with pytest.raises(ValueError, match=match):
+    if "optimizer" in kwargs and not isinstance(kwargs["optimizer"], str):
+        args["lr"] = 0.1
+    with pytest.raises(error, match=match):
         train(MLP([2, 4, 2], rng=0), moons.X_train, moons.y_train, **args)
 
 
