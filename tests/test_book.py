@@ -207,3 +207,93 @@ def test_readme_figure_matches_the_intro_code(tmp_path):
         "the README figure is stale: run `python .ci/readme_figure.py` and commit the PNG"
     )
 
+
+
+# --- Figures: every image of a chapter is described, numbered and captioned (issue 12) ---
+
+#: alt text that is a file name or a path, which is what Sphinx writes when a cell has no alt.
+_ALT_IS_A_PATH = re.compile(r"\.(png|svg|jpe?g|gif|pdf)\b|_images/|(^|\s)(\.\.?/|/)|^\S*/\S*$", re.I)
+
+
+def _is_figure_page(name: str) -> bool:
+    return name.startswith("chapters/") or name == "intro.html"
+
+
+def image_problems(name: str, html: str) -> list[str]:
+    """Images of one built page without a real description, or outside a numbered figure.
+
+    Every ``<img>`` needs ``alt`` text of at least five words that is not a file name; every
+    image of the article that the build wrote to ``_images/`` (a cell's figure) must sit in a
+    ``<figure>`` whose caption has a number (``<span class="caption-number">Fig. N </span>``)
+    and a text. Canvases drawn as images (the explorer) need an ``aria-label``.
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    problems = []
+    for img in soup.find_all("img"):
+        src = img.get("src", "")
+        alt = (img.get("alt") or "").strip()
+        if not alt:
+            problems.append(f"{name}: <img src={src!r}> has no alt text")
+        elif _ALT_IS_A_PATH.search(alt) or alt == src:
+            problems.append(f"{name}: <img src={src!r}> has a path as alt text: {alt!r}")
+        elif len(alt.split()) < 5:
+            problems.append(f"{name}: <img src={src!r}> alt text is not a description: {alt!r}")
+    article = soup.find("article") or soup
+    for img in article.find_all("img"):
+        src = img.get("src", "")
+        if "_images/" not in src:
+            continue
+        figure = img.find_parent("figure")
+        number = figure.find("span", class_="caption-number") if figure else None
+        text = figure.find("span", class_="caption-text") if figure else None
+        if number is None or not re.match(r"Fig\.\s*\d+(\.\d+)*\s*$", number.get_text()):
+            problems.append(f"{name}: <img src={src!r}> is not in a numbered figure (no mystnb.figure metadata?)")
+        elif text is None or not text.get_text(strip=True):
+            problems.append(f"{name}: <img src={src!r}> figure {number.get_text().strip()} has no caption text")
+    for canvas in article.find_all("canvas"):
+        if not (canvas.get("aria-label") or "").strip():
+            problems.append(f"{name}: <canvas> without aria-label: {str(canvas)[:120]}")
+    return problems
+
+
+def test_every_chapter_image_is_described_numbered_and_captioned(book_html):
+    pages = {name: text for name, text in _html_pages(book_html).items() if _is_figure_page(name)}
+    assert any("chapters/" in name for name in pages), f"no chapter page in {book_html}"
+    images = sum(text.count("<img") for text in pages.values())
+    assert images >= 20, f"only {images} images in the built chapters: did the figures render?"
+    problems = [p for name, text in pages.items() for p in image_problems(name, text)]
+    assert not problems, f"{len(problems)} image(s) without a real description or a number:\n" + "\n".join(problems)
+
+
+_FIGURE_HTML = (
+    '<article class="bd-article"><div class="cell_output docutils container">'
+    '<figure class="align-default" id="fig-ch01-a">'
+    '<img alt="{alt}" src="../_images/0a1b.png" />'
+    '<figcaption><p><span class="caption-number">Fig. 1.1 </span>'
+    '<span class="caption-text">{caption}</span></p></figcaption></figure></div>{rest}</article>'
+)
+
+
+def test_image_check_passes_a_numbered_described_figure():
+    html = _FIGURE_HTML.format(alt="Two lines of std against layer, one flat", caption="What to see.", rest="")
+    assert image_problems("chapters/x.html", html) == []
+
+
+def test_image_check_fails_on_paths_bare_images_and_unlabelled_canvases():
+    # what Sphinx writes for a cell without metadata: alt = the file's path, no <figure>
+    bare = '<img alt="../_images/0a1b.png" src="../_images/0a1b.png" />'
+    problems = image_problems("chapters/x.html", _FIGURE_HTML.format(
+        alt="Two lines of std against layer, one flat", caption="What to see.",
+        rest=bare + '<canvas width="10" role="img"></canvas>'))
+    assert problems == [
+        "chapters/x.html: <img src='../_images/0a1b.png'> has a path as alt text: '../_images/0a1b.png'",
+        "chapters/x.html: <img src='../_images/0a1b.png'> is not in a numbered figure (no mystnb.figure metadata?)",
+        'chapters/x.html: <canvas> without aria-label: <canvas role="img" width="10"></canvas>',
+    ]
+    short = image_problems("chapters/x.html", _FIGURE_HTML.format(alt="a plot", caption="", rest=""))
+    assert short == [
+        "chapters/x.html: <img src='../_images/0a1b.png'> alt text is not a description: 'a plot'",
+        "chapters/x.html: <img src='../_images/0a1b.png'> figure Fig. 1.1 has no caption text",
+    ]
