@@ -284,6 +284,16 @@ NOTATION_RULES = [
         accept=_delta_is_dJ_dz,
     ),
     NotationRule(
+        "delta-in-words",
+        re.compile(
+            r"(?:\\delta|δ)" + _SCRIPTS + r"\$?,?\s+(?:is\s+|now\s+|denotes\s+|for\s+)?the\s+(?:\w+\s+)?gradient"
+            r"\s+(?:of\s+the\s+(?:cost|loss)\s+)?(?:with\s+respect\s+to|w\.r\.t\.?)\s+(?:the\s+)?"
+            r"(?:activations?|outputs?|post-activations?|\$a\b|\$a\^)"
+        ),
+        r"δ^{[l]} = ∂J/∂z^{[l]}, the gradient with respect to the pre-activation",
+        r"\\delta\^\{\[l\]\}\s*=\s*\\partial J\s*/\s*\\partial z\^\{\[l\]\}",
+    ),
+    NotationRule(
         "L-as-loss",
         re.compile(_PARTIAL + r"\s*L(?![A-Za-z])|\bloss\s+\$L\$|" + _NOT_SYMBOL_BEFORE + r"L\s*\(\s*\\hat\s*\{?\s*y"),
         r"J for the cost (∂J/∂…), \mathcal{L}(ŷ, y) for one example's loss; L is the depth",
@@ -321,6 +331,13 @@ NOTATION_RULES = [
         ),
         r"γ (\gamma) for a gain multiplying the std",
         r"\\gamma\$.{0,80}gain",
+    ),
+    NotationRule(
+        "mean-field-papers-notation",
+        re.compile(r"\\chi_\{?1\}?(?![\d])|" + _NOT_SYMBOL_BEFORE + r"[qc]\s*\^\s*\{?\s*l\s*\}?\s*_\s*\{?\s*12"
+                   + r"|" + _NOT_SYMBOL_BEFORE + r"q\s*\^\s*(?:l\b|\{\s*l\s*\})"),
+        r"χ (not χ₁), q^{[l]}, c^{[l]} (Poole et al.'s χ₁, q^l, c^l_12: say so when quoting them)",
+        r"\$\\chi = \\sigma_w\^2",
     ),
     NotationRule(
         "sigma_w-as-std",
@@ -653,6 +670,11 @@ def test_control_character_check_passes_newlines_and_checks_captions():
         (r"standard deviation $\sigma_w$ of the weights", "sigma_w-as-std"),
         (r"$\operatorname{Var}(w) = \sigma_w^2$", "sigma_w-as-std"),
         (r"$\sigma_w = n^{-1/2}$", "sigma_w-as-std"),
+        (r"with $\delta^{[l]}$ the gradient with respect to the activations", "delta-in-words"),
+        (r"$\delta^{[l]}$ is the gradient of the cost w.r.t. $a^{[l]}$", "delta-in-words"),
+        (r"the slope $\chi_1$ of the map", "mean-field-papers-notation"),
+        (r"$q^l$ converges to $q^*$", "mean-field-papers-notation"),
+        (r"$c^{l}_{12}$ tends to 1", "mean-field-papers-notation"),
     ],
 )
 def test_notation_check_fails_on_each_forbidden_variant(text, rule):
@@ -673,6 +695,9 @@ def test_notation_check_fails_on_each_forbidden_variant(text, rule):
         r"so $\hat y = g(u)$ with $g$ monotone; $g_j$ standard normals",
         r"a gain $\gamma = 5/3$; $\sigma_w^2 = n_\text{in}\operatorname{Var}(w)$, $\operatorname{Var}(w) = \sigma_w^2/n$",
         r"(Pennington et al. write $J$ for the input-output Jacobian $M$.)",
+        r"with $\delta$ now the gradient with respect to $z$; $\delta^{[l]}$ the gradient with respect to the pre-activation",
+        r"$q^{[l]}$ converges to $q^*$, $c^{[l]} \to c^*$, $\chi = \sigma_w^2 \mathbb{E}[f'(z)^2]$; $c^{L-l}$ and $c^l$ for $W = cI$",
+        r"Poole et al.'s notation has $\chi_1$ and $q^l$ for our $\chi$ and $q^{[l]}$",
         r'LeCun et al. recommend weights with "standard deviation $\sigma_w = m^{-1/2}$ where $m$ is the fan-in"',
         "> their standard deviation $\\sigma_w = m^{-1/2}$ (a quotation)",
         r"the code `g(z)` and ``J = W @ J`` are code, {math}`g'(z)` is a role",
