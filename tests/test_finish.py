@@ -317,7 +317,7 @@ NOTATION_RULES = [
         re.compile(
             _NOT_SYMBOL_BEFORE + r"g\s*(?:'|\\prime|\^\s*\{?\s*\\prime\s*\}?)"
             + r"|" + _NOT_SYMBOL_BEFORE + r"g\s*(?:\\!\s*)?(?:\\left|\\bigl?|\\Bigl?)?\s*\(\s*z"
-            + r"|\\(?:var)?phi\s*(?:'|\\prime)?\s*(?:\\left|\\bigl?)?\s*\(\s*[zh]\b"
+            + r"|\\phi\s*(?:'|\\prime)?\s*(?:\\left|\\bigl?)?\s*\(\s*[zh]\b"  # Poole's φ; \varphi is the normal density
         ),
         r"f for the activation, f' for its derivative",
         r"\$f\$.{0,80}activation",
@@ -698,6 +698,7 @@ def test_notation_check_fails_on_each_forbidden_variant(text, rule):
         r"with $\delta$ now the gradient with respect to $z$; $\delta^{[l]}$ the gradient with respect to the pre-activation",
         r"$q^{[l]}$ converges to $q^*$, $c^{[l]} \to c^*$, $\chi = \sigma_w^2 \mathbb{E}[f'(z)^2]$; $c^{L-l}$ and $c^l$ for $W = cI$",
         r"Poole et al.'s notation has $\chi_1$ and $q^l$ for our $\chi$ and $q^{[l]}$",
+        r"the standard normal density $\varphi(z)$ and its CDF $\Phi(b)$, $\varphi'(t) = -t\varphi(t)$",
         r'LeCun et al. recommend weights with "standard deviation $\sigma_w = m^{-1/2}$ where $m$ is the fan-in"',
         "> their standard deviation $\\sigma_w = m^{-1/2}$ (a quotation)",
         r"the code `g(z)` and ``J = W @ J`` are code, {math}`g'(z)` is a role",
