@@ -1,0 +1,829 @@
+r"""Mean-field signal propagation: the length and correlation maps, their fixed points, χ, ξ.
+
+A deep random network with :math:`z^{[l]} = W^{[l]} f(z^{[l-1]}) + b^{[l]}`,
+:math:`W_{ij} \sim N(0, \sigma_w^2/n)` and :math:`b_i \sim N(0, \sigma_b^2)` forgets
+the details of its input at a rate that :math:`(\sigma_w^2, \sigma_b^2)` alone
+determines, when the layers are wide {cite}`poole2016exponential, schoenholz2017deep`.
+Chapter "The edge of chaos" explains each function; the notation is the book's
+(:math:`\sigma_w^2 = n_{\rm in}\mathrm{Var}(w)`, Poole et al.'s convention).
+
+=============================  ========================================================
+``length_map``                 :math:`q^{[l]} = \sigma_w^2\,\mathrm E[f(\sqrt{q^{[l-1]}}\,\xi)^2]
+                               + \sigma_b^2`, :math:`\xi \sim N(0, 1)`
+``correlation_map``            :math:`c^{[l-1]} \mapsto c^{[l]}` for two inputs of the same
+                               length :math:`q`
+``q_star``, ``c_star``         their fixed points
+``chi``                        :math:`\chi = \sigma_w^2\,\mathrm E[f'(z)^2]`, :math:`z \sim N(0, q^*)`
+                               (Poole's :math:`\chi_1`): < 1 ordered, > 1 chaotic
+``critical_sigma_w2``          the line :math:`\chi = 1` in the :math:`(\sigma_w^2, \sigma_b^2)` plane
+``depth_scales``               :math:`\xi_q, \xi_c` from the slopes of the maps at their fixed
+                               points (Schoenholz et al. 2017, eqs. 7 and 9)
+``correlated_inputs``          inputs with exactly the length :math:`q` and correlation :math:`c`
+``propagate``                  a random network of finite width: measured :math:`q^{[l]}`, :math:`c^{[l]}`
+``decay_length``               the depth scale of a measured exponential approach
+``trainability``               train a grid of (σ_w², depth) networks on a dataset, all at once
+``check_length_map``           checker of the chapter's code exercise
+=============================  ========================================================
+
+The Gaussian expectations are Gauss–Hermite sums (``np.polynomial.hermite_e.hermegauss``,
+exact for polynomials up to degree 2·nodes − 1 and very accurate for smooth
+activations such as tanh; for ReLU the length map is exact, the correlation map has
+an error of order 1e-4 from the kink). The simulated networks draw every weight and
+bias with :func:`initlib.normal`, so the ``INITLIB_PERTURB_ULP`` switch applies to them.
+
+Example
+-------
+>>> from initlib import meanfield
+>>> round(meanfield.critical_sigma_w2(0.05), 2)      # tanh, sigma_b^2 = 0.05
+1.76
+>>> round(float(meanfield.chi(1.76, 0.05)), 3)
+1.0
+"""
+
+from __future__ import annotations
+
+import functools
+from numbers import Integral, Real
+from typing import NamedTuple
+
+import numpy as np
+
+import initlib
+
+try:
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover - scikit-learn depends on threadpoolctl
+    threadpool_limits = None
+
+__all__ = [
+    "length_map",
+    "correlation_map",
+    "q_star",
+    "c_star",
+    "chi",
+    "critical_sigma_w2",
+    "depth_scales",
+    "MeanField",
+    "mean_field",
+    "correlated_inputs",
+    "Propagation",
+    "propagate",
+    "decay_length",
+    "Trainability",
+    "trainability",
+    "check_length_map",
+]
+
+# Gauss-Hermite (probabilists') nodes and weights: E[g(xi)] ~ sum_k w_k g(x_k), xi ~ N(0, 1).
+_N1, _N2 = 200, 100  # even: no node at 0, where ReLU has its kink
+_X1, _W1 = np.polynomial.hermite_e.hermegauss(_N1)
+_W1 = _W1 / np.sqrt(2 * np.pi)
+_X2, _W2 = np.polynomial.hermite_e.hermegauss(_N2)   # the same rule for z1 and for z2
+_W2 = _W2 / np.sqrt(2 * np.pi)
+_BISECTIONS = 50
+_Q_MAX = 1e12   # a length map that is still growing here has no finite fixed point
+_SW2_MAX = 25.0  # critical_sigma_w2 searches (0, 25]
+
+
+# ---------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------
+def _activation(activation):
+    act = initlib.get_activation(activation) if isinstance(activation, str) else activation
+    if not (callable(getattr(act, "forward", None)) and callable(getattr(act, "derivative", None))):
+        raise TypeError(
+            f"activation must be a name such as 'tanh' or an initlib Activation (with .forward "
+            f"and .derivative), received {type(activation).__name__}"
+        )
+    return act
+
+
+def _variances(sigma_w2, sigma_b2):
+    out = []
+    for name, value in (("sigma_w2", sigma_w2), ("sigma_b2", sigma_b2)):
+        try:
+            v = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{name} must be a number or an array of numbers, received {value!r}"
+            ) from None
+        if not np.isfinite(v).all() or (v < 0).any():
+            raise ValueError(
+                f"{name} is a variance: it must be finite and >= 0, received {value!r}; "
+                f"e.g. {name}={'1.5' if name == 'sigma_w2' else '0.05'}"
+            )
+        out.append(v)
+    if (out[0] == 0).any():
+        raise ValueError(
+            f"sigma_w2 must be > 0 (with sigma_w2 = 0 the network ignores its input), "
+            f"received {sigma_w2!r}"
+        )
+    try:
+        return np.broadcast_arrays(*out)
+    except ValueError:
+        raise ValueError(
+            f"sigma_w2 and sigma_b2 must broadcast together, received shapes "
+            f"{out[0].shape} and {out[1].shape}"
+        ) from None
+
+
+def _positive_int(value, name, example):
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, received {value!r}; e.g. {name}={example}")
+    return int(value)
+
+
+def _one_blas_thread(function):
+    """Run ``function`` with a single BLAS thread: its matrices are small, and threads only
+    cost time on them (the same policy as initlib's other kernels)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        if threadpool_limits is None:  # pragma: no cover
+            return function(*args, **kwargs)
+        with threadpool_limits(limits=1, user_api="blas"):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+def _scalar(x):
+    return float(x) if np.ndim(x) == 0 else x
+
+
+# ---------------------------------------------------------------------------
+# The two maps
+# ---------------------------------------------------------------------------
+def _second_moment(act, q):
+    """E[f(sqrt(q) xi)^2] for an array of q (any shape)."""
+    u = np.sqrt(q)[..., None] * _X1
+    return act.forward(u) ** 2 @ _W1
+
+
+def length_map(q, sigma_w2, sigma_b2, activation="tanh"):
+    r"""One layer of the length map: the mean square of the next layer's pre-activations.
+
+    .. math:: q^{[l]} = \sigma_w^2 \int \mathcal{D}\xi\, f\big(\sqrt{q^{[l-1]}}\,\xi\big)^2
+              + \sigma_b^2, \qquad \mathcal{D}\xi = \tfrac{e^{-\xi^2/2}}{\sqrt{2\pi}}\,d\xi,
+
+    with :math:`q^{[l]} = \frac1n \sum_i (z_i^{[l]})^2` (Poole et al. 2016, eq. 3).
+    Exact for ``"linear"`` (:math:`\sigma_w^2 q + \sigma_b^2`) and ``"relu"``
+    (:math:`\sigma_w^2 q/2 + \sigma_b^2`).
+
+    Parameters
+    ----------
+    q : float or array_like
+        Length(s) :math:`q^{[l-1]} \ge 0` of the previous layer.
+    sigma_w2, sigma_b2 : float or array_like
+        :math:`\sigma_w^2 = n\,\mathrm{Var}(w) > 0` and :math:`\sigma_b^2 = \mathrm{Var}(b) \ge 0`;
+        broadcast with ``q``.
+    activation : str or Activation
+
+    Returns
+    -------
+    float or ndarray
+
+    Examples
+    --------
+    >>> round(length_map(1.0, 1.0, 0.0), 4)        # E[tanh(xi)^2] for xi ~ N(0, 1)
+    0.3943
+    >>> round(length_map(3.0, 2.0, 0.1, "relu"), 12)
+    3.1
+    """
+    act = _activation(activation)
+    sw, sb = _variances(sigma_w2, sigma_b2)
+    q = np.asarray(q, dtype=np.float64)
+    if not np.isfinite(q).all() or (q < 0).any():
+        raise ValueError(f"q is a mean square: it must be finite and >= 0, received {q!r}")
+    return _scalar(sw * _second_moment(act, np.broadcast_to(q, np.broadcast_shapes(q.shape, sw.shape))) + sb)
+
+
+def _pair_moments(act, q, c, deriv=False):
+    """E[g(u1) g(u2)] and E[g(u1)^2] by a product Gauss-Hermite rule; g = f, or f' if deriv.
+
+    u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + sqrt(1 - c^2) z2). Both moments use the same
+    nodes, so their ratio is exactly 1 at c = 1 (the quadrature errors cancel there).
+    """
+    g = act.derivative if deriv else act.forward
+    s = np.sqrt(q)[..., None, None]
+    c = c[..., None, None]
+    z1, z2 = _X2[:, None], _X2[None, :]
+    g1 = g(s[..., 0] * _X2)                                   # g(u1): depends on z1 only
+    g2 = g(s * (c * z1 + np.sqrt(np.clip(1 - c * c, 0, None)) * z2))
+    inner = g2 @ _W2                                          # E over z2, for each z1
+    return (g1 * inner) @ _W2, (g1 * g1) @ _W2
+
+
+def _corr_map(act, sw, sb, q, c):
+    """c -> c' at length q, normalized with the same rule (so that c = 1 maps to 1)."""
+    pair, square = _pair_moments(act, q, c)
+    return (sw * pair + sb) / (sw * square + sb)
+
+
+def correlation_map(c, sigma_w2, sigma_b2, activation="tanh", *, q=None):
+    r"""One layer of the correlation map of two inputs whose pre-activations have length ``q``.
+
+    .. math:: c^{[l]} = \frac{1}{q^{[l]}}\Big(\sigma_w^2 \int \mathcal{D}z_1\,\mathcal{D}z_2\,
+              f(u_1)\,f(u_2) + \sigma_b^2\Big),\quad u_1 = \sqrt q\, z_1,\;
+              u_2 = \sqrt q\,\big(c\, z_1 + \sqrt{1 - c^2}\, z_2\big),
+
+    :math:`c = c^{[l-1]}`, :math:`q^{[l]}` = ``length_map(q)`` (Poole et al. 2016, eq. 5).
+    With the default ``q=None`` both inputs sit at the fixed point :math:`q^*`, where
+    the map no longer depends on the layer.
+
+    Parameters
+    ----------
+    c : float or array_like
+        Correlation(s) :math:`c^{[l-1]} \in [-1, 1]`.
+    sigma_w2, sigma_b2 : float or array_like
+    activation : str or Activation
+    q : float, optional
+        Length of both inputs' pre-activations; default :func:`q_star`.
+
+    Examples
+    --------
+    >>> round(correlation_map(1.0, 1.5, 0.05), 6)    # identical inputs stay identical
+    1.0
+    >>> abs(correlation_map(0.0, 2.5, 0.0)) < 1e-12  # odd f, no bias: orthogonal stays orthogonal
+    True
+    """
+    act = _activation(activation)
+    sw, sb = _variances(sigma_w2, sigma_b2)
+    c = np.asarray(c, dtype=np.float64)
+    if not np.isfinite(c).all() or (np.abs(c) > 1 + 1e-12).any():
+        raise ValueError(f"c is a correlation: it must lie in [-1, 1], received {c!r}")
+    if q is None:
+        q = _q_star(act, sw, sb, 1.0)
+    q = np.asarray(q, dtype=np.float64)
+    if not np.isfinite(q).all() or (q <= 0).any():
+        raise ValueError(
+            f"the correlation map needs a finite length q > 0, received q={q!r}; with "
+            f"sigma_b2 = 0 and an ordered sigma_w2 the fixed point is q* = 0 and every "
+            f"correlation is undefined: pass q= explicitly"
+        )
+    shape = np.broadcast_shapes(c.shape, sw.shape, q.shape)
+    c, sw, sb, q = (np.broadcast_to(a, shape) for a in (np.clip(c, -1, 1), sw, sb, q))
+    return _scalar(_corr_map(act, sw, sb, q, c))
+
+
+# ---------------------------------------------------------------------------
+# Fixed points, chi, depth scales
+# ---------------------------------------------------------------------------
+def _q_star(act, sw, sb, q0):
+    """The fixed point the length map reaches from q0 (vectorized bisection)."""
+    gap = lambda q: sw * _second_moment(act, q) + sb - q          # noqa: E731
+    g0 = gap(np.full(sw.shape, q0))
+    up = g0 > 1e-12 * max(q0, 1.0)                                  # q grows from q0
+    down = g0 < -1e-12 * max(q0, 1.0)                               # q shrinks from q0
+    lo = np.where(up, q0, 0.0)
+    hi = np.full(sw.shape, float(q0))
+    bounded = ~up
+    while up.any() and not bounded.all():                          # find hi with gap(hi) < 0
+        hi = np.where(bounded, hi, 2 * hi)
+        bounded = bounded | (gap(hi) < 0) | (hi > _Q_MAX)
+    for _ in range(_BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        positive = gap(mid) >= 0
+        lo, hi = np.where(positive, mid, lo), np.where(positive, hi, mid)
+    q = np.where(up, lo, np.where(down, hi, q0))
+    return np.where(up & (hi > _Q_MAX), np.inf, np.where(down & (hi < 1e-14 * max(q0, 1.0)), 0.0, q))
+
+
+def _check_q0(q0):
+    if isinstance(q0, bool) or not isinstance(q0, Real) or not np.isfinite(q0) or q0 <= 0:
+        raise ValueError(f"q0 must be a finite number > 0, received {q0!r}")
+    return float(q0)
+
+
+def q_star(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
+    r"""Fixed point :math:`q^*` of the length map, reached by iterating it from ``q0``.
+
+    For the activations here the length map is increasing, so from any start the
+    iteration moves monotonically to the nearest fixed point in its direction:
+    ``q_star`` finds that point by bisection. For tanh with :math:`\sigma_b^2 > 0` it is
+    the unique fixed point, whatever ``q0``; with :math:`\sigma_b^2 = 0`, :math:`q^* = 0`
+    for :math:`\sigma_w^2 \le 1` (the signal dies out) and :math:`q^* > 0` above.
+    ``inf`` if the length grows without bound (ReLU with :math:`\sigma_w^2 > 2`);
+    ``q0`` itself if every length is a fixed point (ReLU at :math:`\sigma_w^2 = 2,
+    \sigma_b^2 = 0`, linear at :math:`\sigma_w^2 = 1, \sigma_b^2 = 0`).
+
+    Examples
+    --------
+    >>> round(q_star(2.0, 0.05), 4)
+    0.7218
+    >>> q_star(0.8, 0.0)                           # ordered, no bias: the signal dies out
+    0.0
+    >>> round(q_star(1.0, 0.1, "relu"), 6)         # sigma_b2 / (1 - sigma_w2 / 2)
+    0.2
+    """
+    act = _activation(activation)
+    sw, sb = _variances(sigma_w2, sigma_b2)
+    return _scalar(_q_star(act, sw, sb, _check_q0(q0)))
+
+
+def _chi_at(act, sw, q):
+    # q* = 0: the limit q -> 0+ (tanh: sigma_w2 f'(0)^2; ReLU: sigma_w2 / 2). q* = inf happens
+    # only for unbounded, positively homogeneous activations (ReLU, linear), whose chi does
+    # not depend on q: evaluate at q = 1.
+    q = np.where(np.isfinite(q), np.maximum(q, 1e-200), 1.0)
+    return sw * (act.derivative(np.sqrt(q)[..., None] * _X1) ** 2 @ _W1)
+
+
+def chi(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
+    r"""Poole's :math:`\chi_1 = \sigma_w^2\,\mathrm E[f'(z)^2]`, :math:`z \sim N(0, q^*)`.
+
+    The factor by which one layer multiplies a small perturbation's squared length
+    (and the slope of the correlation map at :math:`c = 1`): :math:`\chi < 1` is
+    the ordered phase (nearby inputs converge), :math:`\chi > 1` the chaotic phase
+    (they diverge), :math:`\chi = 1` the critical line, the *edge of chaos*.
+
+    Examples
+    --------
+    >>> round(chi(1.0, 0.0), 6)                    # tanh, q* = 0: f'(0)^2 sigma_w2
+    1.0
+    >>> chi(2.0, 0.0, "relu")                      # He initialization is critical
+    1.0
+    """
+    act = _activation(activation)
+    sw, sb = _variances(sigma_w2, sigma_b2)
+    q = _q_star(act, sw, sb, _check_q0(q0))
+    return _scalar(_chi_at(act, sw, q))
+
+
+def critical_sigma_w2(sigma_b2, activation="tanh", *, q0=1.0):
+    r"""The :math:`\sigma_w^2` on the critical line :math:`\chi = 1` for a given :math:`\sigma_b^2`.
+
+    Found by bisection on :math:`\sigma_w^2 \in (0, 25]` (:math:`\chi` grows with
+    :math:`\sigma_w^2` for tanh). Tanh: 1 at :math:`\sigma_b^2 = 0`, about 1.76 at 0.05.
+    Near :math:`\sigma_b^2 = 0` the answer is accurate to about 1e-7 only (there
+    :math:`\chi - 1` is quadratic in :math:`\sigma_w^2 - 1` on the chaotic side).
+
+    Examples
+    --------
+    >>> round(critical_sigma_w2(0.0), 6)
+    1.0
+    """
+    act = _activation(activation)
+    _, sb = _variances(1.0, sigma_b2)
+    q0 = _check_q0(q0)
+    lo, hi = np.full(sb.shape, 1e-6), np.full(sb.shape, _SW2_MAX)
+    if (_chi_at(act, hi, _q_star(act, hi, sb, q0)) < 1).any():
+        raise ValueError(
+            f"chi stays below 1 up to sigma_w2 = {_SW2_MAX:g} for sigma_b2={sigma_b2!r} and "
+            f"{getattr(act, 'name', activation)!r}: there is no critical line below that"
+        )
+    for _ in range(_BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        above = _chi_at(act, mid, _q_star(act, mid, sb, q0)) > 1
+        lo, hi = np.where(above, lo, mid), np.where(above, mid, hi)
+    return _scalar(0.5 * (lo + hi))
+
+
+def _chi_c(act, sw, sb, q, c):
+    """Slope of the correlation map at c: sigma_w2 q E[f'(u1) f'(u2)] / q' (Price's theorem)."""
+    pair, _ = _pair_moments(act, q, c, deriv=True)
+    _, square = _pair_moments(act, q, np.ones_like(c))
+    return sw * q * pair / (sw * square + sb)
+
+
+def _c_star(act, sw, sb, q, tol=1e-12, max_iter=200):
+    """Stable fixed point of the correlation map at length q (1 in the ordered phase).
+
+    Newton's method from c = 0. By Mehler's formula the map is a power series in c with
+    non-negative coefficients, so on [0, 1] it is convex and the iterates climb
+    monotonically to the fixed point c* without overshooting it.
+    """
+    shape = np.shape(q)
+    sw, sb, q = (np.broadcast_to(a, shape).ravel() for a in (sw, sb, q))
+    c = np.where(_chi_at(act, sw, q) > 1, 0.0, 1.0)
+    todo = c < 1
+    for _ in range(max_iter):
+        if not todo.any():
+            break
+        sw_, sb_, q_, c_ = sw[todo], sb[todo], q[todo], c[todo]
+        gap = _corr_map(act, sw_, sb_, q_, c_) - c_
+        slope = _chi_c(act, sw_, sb_, q_, c_) - 1
+        step = np.where(slope < 0, -gap / np.where(slope < 0, slope, -1.0), 0.0)
+        c[todo] = np.clip(c_ + step, 0.0, 1.0)
+        done = np.abs(step) <= tol
+        todo[np.flatnonzero(todo)[done]] = False
+    return c.reshape(shape)
+
+
+def _ordered_q(act, sw, sb, q0, who):
+    q = _q_star(act, sw, sb, q0)
+    if not np.isfinite(q).all() or (q <= 0).any():
+        raise ValueError(
+            f"{who} needs a finite fixed point q* > 0; here q* = {_scalar(q)!r} (sigma_b2 = 0 "
+            f"in the ordered phase sends every input to 0; an unbounded activation with a "
+            f"large sigma_w2 has q* = inf): use sigma_b2 > 0 or another sigma_w2"
+        )
+    return q
+
+
+def c_star(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
+    r"""Stable fixed point :math:`c^*` of the correlation map (at :math:`q^*`).
+
+    1 in the ordered phase (:math:`\chi \le 1`: all inputs end up identical); below 1
+    in the chaotic phase (:math:`\chi > 1`: even nearby inputs end up at correlation
+    :math:`c^*`); 0 for odd activations without bias.
+
+    Examples
+    --------
+    >>> c_star(1.2, 0.05)
+    1.0
+    >>> abs(c_star(2.5, 0.0)) < 1e-12                # odd f, no bias
+    True
+    """
+    act = _activation(activation)
+    sw, sb = _variances(sigma_w2, sigma_b2)
+    return _scalar(_c_star(act, sw, sb, _ordered_q(act, sw, sb, _check_q0(q0), "c_star")))
+
+
+class MeanField(NamedTuple):
+    """Everything the mean-field theory says about one (σ_w², σ_b²); arrays broadcast."""
+
+    q_star: float | np.ndarray
+    c_star: float | np.ndarray
+    chi: float | np.ndarray
+    chi_c: float | np.ndarray
+    xi_q: float | np.ndarray
+    xi_c: float | np.ndarray
+
+
+def _xi(slope):
+    with np.errstate(divide="ignore"):
+        return np.where(slope >= 1, np.inf, -1 / np.log(np.clip(slope, 1e-300, 1)))
+
+
+def mean_field(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
+    r"""q*, c*, χ, the slope :math:`\chi_{c^*}` of the correlation map at c*, and ξ_q, ξ_c.
+
+    The depth scales come from linearizing each map at its fixed point
+    (Schoenholz et al. 2017, eqs. 7 and 9): a deviation shrinks by the slope per
+    layer, :math:`|\epsilon^{[l]}| \propto e^{-l/\xi}`, so
+
+    .. math:: \xi_q^{-1} = -\ln\Big(\chi + \sigma_w^2 \textstyle\int\mathcal D z\, f(\sqrt{q^*}z)
+              f''(\sqrt{q^*}z)\Big), \qquad \xi_c^{-1} = -\ln \chi_{c^*},\quad
+              \chi_{c^*} = \sigma_w^2 \textstyle\int \mathcal D z_1 \mathcal D z_2\, f'(u_1) f'(u_2)
+
+    at :math:`c = c^*`. (The slope of the length map is computed as
+    :math:`\sigma_w^2\,\mathrm E[f f'\,\xi]/\sqrt{q^*}`, equal to the first form by
+    Gaussian integration by parts, so no :math:`f''` is needed.) In the ordered phase
+    :math:`c^* = 1` and :math:`\chi_{c^*} = \chi`: :math:`\xi_c = -1/\ln\chi` diverges on
+    the critical line.
+
+    Examples
+    --------
+    >>> mf = mean_field(1.5, 0.05)
+    >>> round(mf.c_star, 3), round(mf.chi, 3), round(mf.xi_c, 1)
+    (1.0, 0.939, 15.8)
+    """
+    act = _activation(activation)
+    sw, sb = _variances(sigma_w2, sigma_b2)
+    q = _ordered_q(act, sw, sb, _check_q0(q0), "mean_field")
+    c = _c_star(act, sw, sb, q)
+    chi1 = _chi_at(act, sw, q)
+    u = np.sqrt(q)[..., None] * _X1
+    slope_q = sw * ((act.forward(u) * act.derivative(u) * _X1) @ _W1) / np.sqrt(q)
+    chi_c = _chi_c(act, sw, sb, q, c)
+    return MeanField(*(_scalar(a) for a in (q, c, chi1, chi_c, _xi(slope_q), _xi(chi_c))))
+
+
+def depth_scales(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
+    r"""``(xi_q, xi_c)``: the depth scales of the length and of the correlation (see :func:`mean_field`).
+
+    Examples
+    --------
+    >>> xi_q, xi_c = depth_scales(1.76, 0.05)      # close to the critical line
+    >>> xi_c > 100
+    True
+    """
+    mf = mean_field(sigma_w2, sigma_b2, activation, q0=q0)
+    return mf.xi_q, mf.xi_c
+
+
+# ---------------------------------------------------------------------------
+# Simulated random networks of finite width
+# ---------------------------------------------------------------------------
+def correlated_inputs(n_inputs, width, c, *, q=1.0, rng=None):
+    r"""``n_inputs`` vectors of length ``width`` with :math:`\frac1n\lVert x\rVert^2 = q` and
+    pairwise correlation exactly ``c``.
+
+    :math:`x_i = \sqrt{qn}\,\big(\sqrt c\, e_0 + \sqrt{1-c}\, e_i\big)` with orthonormal
+    random directions :math:`e_0, e_1, \dots` (QR of a Gaussian matrix).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = correlated_inputs(3, 100, 0.9, rng=0)
+    >>> np.round(X @ X.T / 100, 6).tolist()
+    [[1.0, 0.9, 0.9], [0.9, 1.0, 0.9], [0.9, 0.9, 1.0]]
+    """
+    n_inputs = _positive_int(n_inputs, "n_inputs", 2)
+    width = _positive_int(width, "width", 500)
+    if width <= n_inputs:
+        raise ValueError(f"width must exceed n_inputs to make them correlated exactly, "
+                         f"received width={width}, n_inputs={n_inputs}")
+    if isinstance(c, bool) or not isinstance(c, Real) or not 0 <= c <= 1:
+        raise ValueError(f"c must be a number in [0, 1], received {c!r}")
+    q = float(q)
+    if not np.isfinite(q) or q <= 0:
+        raise ValueError(f"q must be a finite number > 0, received {q!r}")
+    e, _ = np.linalg.qr(np.random.default_rng(rng).standard_normal((width, n_inputs + 1)))
+    return np.sqrt(q * width) * (np.sqrt(c) * e[:, :1] + np.sqrt(1 - c) * e[:, 1:]).T
+
+
+class Propagation(NamedTuple):
+    """Measured lengths and correlations of the pre-activations, layers 1..depth.
+
+    ``q[l - 1, i]`` is :math:`\\frac1n\\lVert z_i^{[l]}\\rVert^2` for input ``i``;
+    ``c[l - 1, i, j]`` is the correlation :math:`q_{ij}/\\sqrt{q_{ii}q_{jj}}` of inputs
+    ``i`` and ``j`` at layer ``l``; ``q_in`` is :math:`\\frac1{n_0}\\lVert x_i\\rVert^2`.
+    """
+
+    q: np.ndarray
+    c: np.ndarray
+    q_in: np.ndarray
+
+
+@_one_blas_thread
+def propagate(X, sigma_w2, sigma_b2, depth, *, activation="tanh", width=None, rng=None):
+    r"""Send inputs through one random network and measure :math:`q^{[l]}` and :math:`c^{[l]}`.
+
+    :math:`z^{[1]} = W^{[1]} x + b^{[1]}`, :math:`z^{[l]} = W^{[l]} f(z^{[l-1]}) + b^{[l]}`,
+    with :math:`W^{[l]}` from ``initlib.normal(std=sqrt(sigma_w2 / fan_in))`` and
+    :math:`b^{[l]}` from ``initlib.normal(std=sqrt(sigma_b2))``, one random stream per
+    layer. So :math:`q^{[1]} = \sigma_w^2 q_{\rm in} + \sigma_b^2` on average, and from
+    then on the length map applies.
+
+    Parameters
+    ----------
+    X : array_like, shape (n_inputs, n0)
+    sigma_w2, sigma_b2 : float
+    depth : int
+    activation : str or Activation
+    width : int, optional
+        Units per layer (default ``n0``).
+    rng : None, int or Generator
+
+    Returns
+    -------
+    Propagation
+
+    Examples
+    --------
+    >>> X = correlated_inputs(2, 400, 0.5, rng=0)
+    >>> p = propagate(X, 1.2, 0.05, depth=20, rng=1)      # ordered: the pair converges
+    >>> float(p.c[-1, 0, 1]) > 0.9
+    True
+    """
+    act = _activation(activation)
+    sw, sb = (float(v) for v in _variances(sigma_w2, sigma_b2))
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] < 1 or not np.isfinite(X).all():
+        raise ValueError(f"X must be a finite 2-D array (n_inputs, n0), received shape {X.shape}")
+    depth = _positive_int(depth, "depth", 30)
+    width = X.shape[1] if width is None else _positive_int(width, "width", 500)
+    streams = np.random.default_rng(rng).spawn(depth)
+    q, c = np.empty((depth, len(X))), np.empty((depth, len(X), len(X)))
+    a = X
+    for l in range(depth):
+        w_rng, b_rng = streams[l].spawn(2)
+        fan_in = a.shape[1]
+        W = initlib.normal((width, fan_in), std=np.sqrt(sw / fan_in), rng=w_rng)
+        b = initlib.normal((width,), std=np.sqrt(sb), rng=b_rng)
+        z = a @ W.T + b                                   # z[l] = W[l] a[l-1] + b[l]
+        gram = z @ z.T / width                            # q_ij of every pair of inputs
+        q[l] = np.diag(gram)
+        c[l] = gram / np.sqrt(np.outer(q[l], q[l]))
+        a = act.forward(z)
+    return Propagation(q, c, np.mean(X * X, axis=1))
+
+
+def decay_length(values, *, start=0, stop=None):
+    r"""Depth scale of an exponential decay: :math:`-1/\text{slope}` of :math:`\ln|v_l|` against l.
+
+    A least-squares line through :math:`(l, \ln|v_l|)` for ``l`` in ``range(start, stop)``,
+    where ``values[l]`` is a deviation from a fixed point (e.g. :math:`1 - c^{[l]}`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(decay_length(0.3 * np.exp(-np.arange(20) / 7.0)), 6)
+    7.0
+    """
+    v = np.abs(np.asarray(values, dtype=np.float64))[start:stop]
+    if v.ndim != 1 or len(v) < 2 or not np.isfinite(v).all() or (v == 0).any():
+        raise ValueError(
+            f"decay_length needs at least 2 finite non-zero deviations, received "
+            f"{len(np.atleast_1d(v))} values in range({start}, {stop}); fit a shorter range"
+        )
+    slope = np.polyfit(np.arange(len(v)), np.log(v), 1)[0]
+    return float(np.inf if slope >= 0 else -1 / slope)
+
+
+# ---------------------------------------------------------------------------
+# Trainable depth: many networks trained at once
+# ---------------------------------------------------------------------------
+class Trainability(NamedTuple):
+    """Outcome of :func:`trainability`: accuracies of shape (len(sigma_w2), len(depths), seeds)."""
+
+    sigma_w2: np.ndarray
+    depths: np.ndarray
+    sigma_b2: float
+    accuracy: np.ndarray
+    val_accuracy: np.ndarray
+
+    def trained(self, threshold):
+        """How many seeds of each (σ_w², depth) reach a training accuracy of ``threshold``."""
+        return (self.accuracy >= threshold).sum(axis=-1)
+
+
+def _stack_params(sigma_w2, sigma_b2, sizes, seeds, seed_seq):
+    """Weights and biases of len(sigma_w2) * seeds networks, drawn with initlib.normal.
+
+    Network (i, s) reuses seed s's random streams for every sigma_w2 (common random
+    numbers), so the networks of one seed differ only in scale. Stacked as (K, ...),
+    K = len(sigma_w2) * seeds, sigma_w2 varying slowest.
+    """
+    streams = [[layer.spawn(2) for layer in seed.spawn(len(sizes) - 1)]
+               for seed in seed_seq.spawn(seeds)]
+    Ws, bs = [[] for _ in sizes[1:]], [[] for _ in sizes[1:]]
+    for sw in sigma_w2:
+        for s in range(seeds):
+            for l, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+                w_seq, b_seq = streams[s][l]
+                Ws[l].append(initlib.normal((fan_out, fan_in), std=np.sqrt(sw / fan_in),
+                                                  rng=np.random.default_rng(w_seq)))
+                bs[l].append(initlib.normal((1, fan_out), std=np.sqrt(sigma_b2),
+                                                  rng=np.random.default_rng(b_seq)))
+    return [np.stack(w) for w in Ws], [np.stack(b) for b in bs]
+
+
+def _forward(Ws, bs, X, act):
+    """Stacked forward pass, X (batch, n0) shared by all K networks.
+
+    Returns the pre-activations and activations of the hidden layers, [(z, a), ...] with
+    a[0] = X, and the logits (K, batch, k).
+    """
+    a, layers = X, [(None, X)]
+    for W, b in zip(Ws[:-1], bs[:-1]):
+        z = a @ W.transpose(0, 2, 1) + b                  # z[l] = W[l] a[l-1] + b[l]
+        a = act.forward(z)
+        layers.append((z, a))
+    return layers, a @ Ws[-1].transpose(0, 2, 1) + bs[-1]
+
+
+def _softmax(logits):
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _sgd(Ws, bs, X, y, batches, lr, act):
+    """Plain SGD on mean cross-entropy for a stack of networks, in place; one step per batch."""
+    for idx in batches:
+        layers, logits = _forward(Ws, bs, X[idx], act)
+        dz = _softmax(logits)                               # dJ/dz at the output:
+        dz[:, np.arange(len(idx)), y[idx]] -= 1             # (p - onehot(y)) / batch
+        dz /= len(idx)
+        for l in range(len(Ws) - 1, -1, -1):                # chain rule, layer by layer
+            z_prev, a_prev = layers[l]
+            dW = dz.transpose(0, 2, 1) @ a_prev             # dJ/dW[l] = dz^T a[l-1]
+            db = dz.sum(axis=1, keepdims=True)
+            if l > 0:                                       # dJ/dz[l-1] = (dz W[l]) f'(z[l-1])
+                dz = (dz @ Ws[l]) * act.derivative(z_prev, a_prev)
+            Ws[l] -= lr * dW
+            bs[l] -= lr * db
+
+
+@_one_blas_thread
+def trainability(X, y, sigma_w2, depths, *, sigma_b2, width=32, steps=200, lr=0.01,
+                 batch_size=64, seeds=3, activation="tanh", X_val=None, y_val=None, rng=0,
+                 dtype=np.float64):
+    r"""Train a grid of tanh classifiers, one per (σ_w², depth, seed), with plain SGD; return accuracies.
+
+    Every network has ``depth`` hidden layers of ``width`` units, a softmax output and
+    mean cross-entropy; every weight matrix (the output layer's too) is drawn with
+    variance :math:`\sigma_w^2/\mathrm{fan\_in}` and every bias with variance
+    :math:`\sigma_b^2`, by :func:`initlib.normal`. All networks of one depth are
+    trained together as one stack of arrays (the same mini-batches for all), which
+    is what makes a grid of hundreds of networks fit in a few seconds; each follows
+    exactly the SGD trajectory it would follow alone (tested against
+    :func:`initlib.train`). The model of Schoenholz et al. 2017, Fig. 5, at CPU size.
+
+    Parameters
+    ----------
+    X, y : array_like
+        Training inputs (n, n0) and integer class labels 0..k-1.
+    sigma_w2 : sequence of float
+    depths : sequence of int
+        Numbers of hidden layers.
+    sigma_b2 : float
+    width, steps, lr, batch_size, seeds : int, int, float, int, int
+        Hidden width, SGD steps, learning rate, mini-batch size, networks per cell.
+    activation : str or Activation
+    X_val, y_val : array_like, optional
+        Also report the accuracy on these.
+    rng : None, int or Generator
+        Seed of the weights and of the mini-batch order.
+    dtype : {np.float64, np.float32}
+        Precision of the training (float32 is about twice as fast; the initial
+        parameters are drawn in float64 and rounded).
+
+    Returns
+    -------
+    Trainability
+        Training accuracy on all of ``X`` after ``steps`` steps (and validation accuracy,
+        nan without validation data), shape ``(len(sigma_w2), len(depths), seeds)``. A
+        network whose loss overflowed counts as accuracy 0.
+    """
+    act = _activation(activation)
+    sw = np.atleast_1d(np.asarray(sigma_w2, dtype=np.float64))
+    _variances(sw, sigma_b2)
+    sigma_b2 = float(sigma_b2)
+    depth_list = [_positive_int(d, "each depth", 10) for d in np.atleast_1d(depths).tolist()]
+    width, steps = _positive_int(width, "width", 32), _positive_int(steps, "steps", 200)
+    batch_size, seeds = _positive_int(batch_size, "batch_size", 64), _positive_int(seeds, "seeds", 3)
+    if isinstance(lr, bool) or not isinstance(lr, Real) or not np.isfinite(lr) or lr <= 0:
+        raise ValueError(f"lr must be a positive number, received {lr!r}; e.g. lr=0.01")
+    if dtype not in (np.float64, np.float32):
+        raise ValueError(f"dtype must be np.float64 or np.float32, received {dtype!r}")
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if X.ndim != 2 or len(X) != len(y) or not np.isfinite(X).all():
+        raise ValueError(f"X must be a finite array (n, n0) and y have n labels, received "
+                         f"X of shape {X.shape} and {len(y)} labels")
+    if not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
+        raise ValueError(f"y must hold integer class labels 0, 1, ..., received dtype {y.dtype}")
+    n_classes = int(max(y.max(), -1 if y_val is None else np.max(y_val)) + 1)
+    weight_seq, batch_seq = np.random.default_rng(rng).bit_generator.seed_seq.spawn(2)
+    batch_rng, depth_seqs = np.random.default_rng(batch_seq), weight_seq.spawn(len(depth_list))
+    order = np.concatenate([batch_rng.permutation(len(X)) for _ in
+                            range(-(-steps * batch_size // len(X)))])
+    acc = np.zeros((len(sw), len(depth_list), seeds))
+    val = np.full_like(acc, np.nan)
+    for j, depth in enumerate(depth_list):
+        sizes = [X.shape[1]] + [width] * depth + [n_classes]
+        Ws, bs = _stack_params(sw, sigma_b2, sizes, seeds, depth_seqs[j])
+        Ws, bs = [W.astype(dtype) for W in Ws], [b.astype(dtype) for b in bs]
+        Xd, lr_d = X.astype(dtype), dtype(lr)
+        with np.errstate(all="ignore"):
+            _sgd(Ws, bs, Xd, y, [order[t * batch_size:(t + 1) * batch_size] for t in range(steps)],
+                 lr_d, act)
+        for out, (Xe, ye) in ((acc, (X, y)), (val, (X_val, y_val))):
+            if Xe is None:
+                continue
+            with np.errstate(all="ignore"):
+                _, logits = _forward(Ws, bs, np.asarray(Xe, dtype=dtype), act)
+            correct = (np.argmax(logits, axis=-1) == np.asarray(ye)).mean(axis=-1)
+            ok = np.isfinite(logits).all(axis=(1, 2))
+            out[:, j, :] = np.where(ok, correct, 0.0).reshape(len(sw), seeds)
+    return Trainability(sw, np.array(depth_list), sigma_b2, acc, val)
+
+
+# ---------------------------------------------------------------------------
+# Checker for the chapter's code exercise
+# ---------------------------------------------------------------------------
+def check_length_map(reader_length_map):
+    r"""Check ``length_map(q, sigma_w2, sigma_b2)`` for tanh written by the reader.
+
+    The answer is :math:`\sigma_w^2\,\mathrm E[\tanh(\sqrt q\,\xi)^2] + \sigma_b^2`; typical
+    slips (σ_w instead of σ_w², q instead of √q, the square of the mean, a forgotten
+    σ_b², unnormalized Gauss–Hermite weights) are named. Values within 1e-3 (relative)
+    are accepted, so a Monte Carlo answer with 10^6 draws passes.
+    """
+    cases = [(1.0, 1.0, 0.0), (0.5, 2.0, 0.05), (2.0, 1.5, 0.3), (0.1, 4.0, 0.0)]
+    got = []
+    for case in cases:
+        try:
+            got.append(float(reader_length_map(*case)))
+        except Exception as exc:  # the reader's code: report, do not crash
+            raise AssertionError(f"length_map{case} raised {type(exc).__name__}: {exc}") from exc
+    q, sw, sb = (np.array(v) for v in zip(*cases))
+    act = initlib.get_activation("tanh")
+    m2 = _second_moment(act, q)
+    want = sw * m2 + sb
+    if np.allclose(got, want, rtol=1e-3):
+        print(f"Correct: length_map(0.5, 2.0, 0.05) = {want[1]:.4f}.")
+        return
+    mean = np.zeros_like(q)  # E[tanh] = 0: the square of the mean
+    slips = [
+        (np.sqrt(sw) * m2 + sb, "you multiplied by sigma_w, not by the variance sigma_w2"),
+        (sw * _second_moment(act, q ** 2) + sb, "you used q as the std of z: z ~ N(0, q) "
+         "has std sqrt(q), so evaluate tanh(sqrt(q) * xi)"),
+        (sw * mean + sb, "you squared the mean E[tanh]^2 (= 0); the map needs the mean of "
+         "the squares E[tanh(z)^2]"),
+        (sw * m2, "you forgot + sigma_b2: the bias adds its variance to every q"),
+        (sw * m2 * np.sqrt(2 * np.pi) + sb, "your Gauss-Hermite weights sum to sqrt(2 pi): "
+         "divide them by sqrt(2 pi) so that they average over N(0, 1)"),
+        (sw * _second_moment(act, q) * 2 + sb, "your expectation is twice too large: "
+         "hermgauss (physicists') needs xi = sqrt(2) x and weights / sqrt(pi); "
+         "hermegauss (probabilists') is the one for N(0, 1)"),
+    ]
+    for value, why in slips:
+        if np.allclose(got, value, rtol=1e-3):
+            raise AssertionError(f"length_map(0.5, 2.0, 0.05) returned {got[1]:.4g}: {why}.")
+    k = int(np.argmax(~np.isclose(got, want, rtol=1e-3)))
+    raise AssertionError(f"length_map{cases[k]} returned {got[k]:.6g}, expected {want[k]:.6g} "
+                         f"= sigma_w2 * E[tanh(sqrt(q) xi)^2] + sigma_b2.")
