@@ -26,9 +26,10 @@ Chapter "The edge of chaos" explains each function; the notation is the book's
 =============================  ========================================================
 
 The Gaussian expectations are Gauss–Hermite sums (``np.polynomial.hermite_e.hermegauss``,
-exact for polynomials up to degree 2·nodes − 1 and very accurate for smooth
-activations such as tanh; for ReLU the length map is exact, the correlation map has
-an error of order 1e-4 from the kink). The simulated networks draw every weight and
+exact for polynomials up to degree 2·nodes − 1; for tanh the relative error is below
+1e-7 for lengths q up to 5 and grows beyond, where tanh's unit scale is small against the
+Gaussian's; for ReLU the length map is exact by symmetry and the correlation map uses the
+closed form, the arc-cosine kernel). The simulated networks draw every weight and
 bias with :func:`initlib.normal`, so the ``INITLIB_PERTURB_ULP`` switch applies to them.
 
 Example
@@ -201,9 +202,16 @@ def length_map(q, sigma_w2, sigma_b2, activation="tanh"):
 def _pair_moments(act, q, c, deriv=False):
     """E[g(u1) g(u2)] and E[g(u1)^2] by a product Gauss-Hermite rule; g = f, or f' if deriv.
 
+    For ReLU, whose kink limits the rule to about 3e-3, the closed forms are used instead.
+
     u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + sqrt(1 - c^2) z2). Both moments use the same
     nodes, so their ratio is exactly 1 at c = 1 (the quadrature errors cancel there).
     """
+    if getattr(act, "name", None) == "relu":                   # exact: the arc-cosine kernel
+        theta = np.arccos(np.clip(c, -1, 1))                      # (Cho & Saul 2009)
+        if deriv:
+            return (np.pi - theta) / (2 * np.pi), np.full(np.shape(theta), 0.5)
+        return (q / (2 * np.pi) * (np.sin(theta) + (np.pi - theta) * np.cos(theta)), q / 2)
     g = act.derivative if deriv else act.forward
     s = np.sqrt(q)[..., None, None]
     c = c[..., None, None]

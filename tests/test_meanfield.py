@@ -64,15 +64,27 @@ def test_linear_correlation_map(c):
     assert mf.correlation_map(c, sw, sb, "linear", q=q) == pytest.approx(want, abs=1e-12)
 
 
-@pytest.mark.parametrize("c", [-0.5, 0.0, 0.5, 0.9, 1.0])
-def test_relu_correlation_map_is_the_arc_cosine_kernel(c):
-    # E[relu(u1) relu(u2)] = q / (2 pi) (sqrt(1 - c^2) + (pi - arccos c) c)  (Cho & Saul 2009).
-    # The product Gauss-Hermite rule meets ReLU's kink, so it is accurate to about 3e-3 only
-    # (2.4e-3 measured at c = 0); smooth activations are accurate to 1e-6 and better.
-    q, sw, sb = 1.3, 2.0, 0.1
-    kernel = q / (2 * np.pi) * (np.sqrt(1 - c * c) + (np.pi - np.arccos(c)) * c)
-    want = (sw * kernel + sb) / (sw * q / 2 + sb)
-    assert mf.correlation_map(c, sw, sb, "relu", q=q) == pytest.approx(want, abs=3e-3)
+@pytest.mark.parametrize("c, q, sw, sb", [(-0.5, 1.3, 2.0, 0.1), (0.0, 0.7, 1.5, 0.0),
+                                          (0.5, 2.0, 2.5, 0.3), (0.95, 1.0, 2.0, 0.0)])
+def test_relu_correlation_map_matches_monte_carlo(c, q, sw, sb):
+    # initlib uses the arc-cosine kernel here (Cho & Saul 2009); check it independently
+    z1, z2 = np.random.default_rng(2).standard_normal((2, 400_000))
+    u1, u2 = np.sqrt(q) * z1, np.sqrt(q) * (c * z1 + np.sqrt(1 - c * c) * z2)
+    mean, se = mc_mean(sw * np.maximum(u1, 0) * np.maximum(u2, 0) + sb)
+    predicted = mf.correlation_map(c, sw, sb, "relu", q=q) * mf.length_map(q, sw, sb, "relu")
+    assert abs(predicted - mean) <= K_SE * se
+    slope, se = mc_mean(sw * (u1 > 0) * (u2 > 0))                    # sigma_w2 E[f'(u1) f'(u2)]
+    pair, _ = mf._pair_moments(initlib.get_activation("relu"), np.array(q), np.array(c), deriv=True)
+    assert abs(sw * pair - slope) <= K_SE * se
+
+
+def test_relu_at_he_keeps_correlations_slowly():
+    # He (sigma_w2 = 2, sigma_b2 = 0) is critical: the slope at c = 1 is exactly 1, so 1 - c
+    # decays like a power law, 1 - c[l] ~ 9 pi^2 / (2 l^2), not exponentially
+    c = 0.0
+    for _ in range(400):
+        c = mf.correlation_map(c, 2.0, 0.0, "relu", q=1.0)
+    assert (1 - c) * 400**2 == pytest.approx(9 * np.pi**2 / 2, rel=0.1)
 
 
 @pytest.mark.parametrize("sw", [0.3, 0.8, 0.99, 1.0])
