@@ -456,3 +456,23 @@ def signal_propagation(init, activation, *, width, depth=None, n_samples=512, rn
         saturated=saturated, zero_fraction=zero_fraction,
         init=init if isinstance(init, str) else "custom", activation=act.name,
     )
+
+
+def fraction_label(activation):
+    """What :func:`saturated_fraction` or :func:`dead_fraction` counts for ``activation``, in words.
+
+    For table headers and legends (the explorer's table uses it), so that the thresholds are
+    written down in this module only. ``None`` for an activation that has neither.
+
+    >>> fraction_label("tanh"), fraction_label("relu")
+    ('saturated (|a| > 0.99)', 'dead units (z ≤ 0 on every example)')
+    """
+    name = getattr(activation, "name", activation)
+    if name == "tanh":
+        return f"saturated (|a| > {_SATURATION['tanh']:g})"
+    if name == "sigmoid":
+        low = _SATURATION["sigmoid"]
+        return f"saturated (a < {low:g} or a > {1 - low:g})"
+    if name in _RECTIFIERS:
+        return "dead units (z ≤ 0 on every example)"
+    return None

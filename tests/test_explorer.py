@@ -1,9 +1,14 @@
 """Tests of initlib.explorer: the live widget driven from code, and the kernel-free twin."""
 
 import base64
+import importlib.resources
 import json
 import math
+import pathlib
 import re
+import shutil
+import subprocess
+import tomllib
 import zlib
 
 import matplotlib
@@ -13,8 +18,11 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from initlib import available_initializers, dead_fraction, layer_stats, plots, saturated_fraction  # noqa: E402
 from initlib import explorer  # noqa: E402
 from initlib.explorer import Explorer, Run, Settings, make_init  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -75,19 +83,51 @@ def test_run_views_are_the_networks_values():
     bp = run.net.backprop(X, y)
     np.testing.assert_array_equal(acts[1], bp.activations[2])
     np.testing.assert_allclose(grads[0], len(X) * bp.grad_preactivations[0])
-    table = run.table(acts, grads)
-    assert [r["layer"] for r in table] == [1, 2]
-    assert table[0]["std"] == pytest.approx(float(acts[0].std()))
-    assert table[1]["grad_std"] == pytest.approx(float(grads[1].std()))
-    assert table[0]["w_std"] == pytest.approx(float(run.net.weights[0].std()))
 
 
-def test_saturation_and_dead_units():
-    tanh = np.array([[0.999, 0.5], [-0.995, 0.0]])
-    assert explorer._saturated_fraction("tanh", tanh) == 0.5
-    relu = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 2.0]])  # unit 0 is dead on every example
-    assert explorer._saturated_fraction("relu", relu) == pytest.approx(1 / 3)
-    assert math.isnan(explorer._saturated_fraction("linear", relu))
+def test_run_statistics_are_layer_stats():
+    """The table is initlib.layer_stats on the views' batch: its names, its definitions."""
+    run = Run(Settings(depth=2, width=8, n_samples=120, activation="relu"))
+    run.step(2)
+    s = run.stats()
+    expected = layer_stats(run.net, run.data.X_train[:300], run.data.y_train[:300])
+    for key, value in expected.as_dict().items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(getattr(s, key), value)
+    assert run.table() == s.table()
+    assert list(s.layer) == [1, 2, 3]  # two hidden layers and the output layer
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "leaky_relu", "linear"])
+def test_twin_table_fraction_is_the_stats_definition(activation):
+    """The twin's fourth column: stats' saturated fraction, or dead fraction for rectifiers."""
+    data = explorer.precompute_twin(inits=(("xavier_normal", "xavier_normal", 1.0),),
+                                    activations=(activation,), depths=(3,), epochs=1,
+                                    snapshots=2, grid=4, bins=4, workers=1)
+    run = Run(Settings(init="xavier_normal", activation=activation, depth=3, lr=0.05))
+    X, y = run.data.X_train[:300], run.data.y_train[:300]
+    bp = run.net.backprop(X, y)
+    table = explorer.twin_table(data, "xavier_normal", activation, 3, epoch=0)
+    for l in range(3):
+        a, z = bp.activations[l + 1], bp.preactivations[l]
+        fraction = (dead_fraction(z, activation) if activation in ("relu", "leaky_relu")
+                    else saturated_fraction(a, activation))
+        if math.isnan(fraction):
+            assert math.isnan(table["fraction"][l])
+        else:
+            assert table["fraction"][l] == pytest.approx(fraction, abs=5e-3)
+        assert table["a_std"][l] == pytest.approx(float(np.std(a)), rel=5e-3)
+        assert table["grad_z_std"][l] == pytest.approx(len(X) * float(np.std(bp.grad_preactivations[l])), rel=5e-3)
+    label = data["fraction_labels"][activation]
+    assert label == explorer.twin.fraction_label(activation)
+
+
+def test_no_copy_of_the_saturation_thresholds():
+    """The thresholds live in initlib.stats only: not in the explorer's Python nor its JavaScript."""
+    folder = importlib.resources.files("initlib.explorer")
+    for name in ("__init__.py", "runs.py", "widget.py", "twin.py", "twin.js"):
+        text = folder.joinpath(name).read_text(encoding="utf-8")
+        assert not re.search(r"[<>]=?\s*0?\.(99|01)\b|_SATURATION", text), name
 
 
 # ----------------------------------------------------------------------------- live widget
@@ -96,12 +136,13 @@ def test_saturation_and_dead_units():
 def test_explorer_builds_headless_with_all_controls(ex):
     assert set(ex.controls) == {"dataset", "init", "scale", "activation", "depth", "width", "lr", "epochs"}
     assert set(ex.buttons) == {"train", "step", "reset"}
-    assert list(ex.controls["init"].options) == explorer.available_initializers()
+    assert list(ex.controls["init"].options) == available_initializers()
     assert "digits" in ex.controls["dataset"].options
     assert ex.views["image"].startswith(PNG) and ex.image.value == ex.views["image"]
     assert ex.state["epoch"] == 0 and ex.state["error"] is None
     assert len(ex.views["activations"]) == 2
-    assert "<table" in ex.table.value
+    assert "<table" in ex.table.value and "std of ∂ℒ/∂z" in ex.table.value
+    assert list(ex.views["stats"].layer) == [1, 2, 3]
     bundle = ex._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
@@ -202,7 +243,13 @@ SMALL = dict(inits=(("zeros", "zeros", 1.0), ("he_normal", "he_normal", 1.0)),
 
 @pytest.fixture(scope="module")
 def twin_data():
-    return explorer.precompute_twin(**SMALL)
+    return explorer.precompute_twin(workers=1, **SMALL)
+
+
+def test_twin_is_the_same_computed_in_two_processes(twin_data):
+    assert explorer.precompute_twin(workers=2, **SMALL) == twin_data
+    with pytest.raises(ValueError, match="workers must be a whole number >= 1, received 0"):
+        explorer.precompute_twin(workers=0, **SMALL)
 
 
 def _payload(page):
@@ -223,7 +270,9 @@ def test_twin_data_holds_every_setting_and_snapshot(twin_data):
     assert len(snap["t"]) == 2 and len(snap["t"][0]) == 5  # mean, std, sat., grad std, W std
     # zero init + tanh: the hidden layers never change, so snapshots repeat and are shared
     assert len(set(d["runs"]["zeros|tanh|2"]["snaps"])) < 3
-    assert d["colors"]["he_normal"] == explorer.plots.color_for("he_normal")
+    assert d["colors"]["he_normal"] == plots.color_for("he_normal")
+    assert d["fraction_labels"] == {"tanh": "saturated (|a| > 0.99)",
+                                    "relu": "dead units (z ≤ 0 on every example)"}
     json.dumps(d, allow_nan=False)  # plain JSON, no nan
 
 
@@ -263,12 +312,40 @@ def test_kernel_free_twin_returns_html():
 def test_fast_densities_equal_numpy_histogram():
     rng = np.random.default_rng(0)
     layers = [rng.normal(0, s, 500) for s in (0.1, 1.0, 3.0)] + [np.array([])]
-    got = explorer._densities(layers, (-2.0, 2.0), 20)
+    got = explorer.twin._densities(layers, (-2.0, 2.0), 20)
     for l, v in enumerate(layers[:3]):
         np.testing.assert_allclose(got[l], np.histogram(v, bins=20, range=(-2, 2), density=True)[0])
     assert not got[3].any()
 
 
+# ----------------------------------------------------------------------------- package data
+
+
+def test_javascript_and_css_ship_with_the_package():
+    """twin.js and twin.css are files of the installed package, declared in pyproject.toml."""
+    folder = importlib.resources.files("initlib.explorer")
+    for name in ("twin.js", "twin.css"):
+        assert folder.joinpath(name).is_file(), name
+        text = folder.joinpath(name).read_text(encoding="utf-8")
+        assert explorer.twin.asset(name) == text
+        assert text.strip() in explorer.twin_html(explorer.precompute_twin(workers=1, **SMALL))
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert "initlib.explorer" in config["packages"]
+    assert {"twin.js", "twin.css"} <= set(config["package-data"]["initlib.explorer"])
+
+
+def test_javascript_parses():
+    """``node --check`` parses twin.js (a syntax error would leave the twin blank)."""
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        pytest.skip("Node.js is not installed: twin.js was not parsed (apt-get install nodejs)")
+    path = importlib.resources.files("initlib.explorer").joinpath("twin.js")
+    with importlib.resources.as_file(path) as file:
+        result = subprocess.run([node, "--check", str(file)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.kernel
 def test_live_explorer_runs_in_a_jupyter_kernel():
     """Displayed and driven in a real kernel, as in JupyterLab: the widgets and their state."""
     nbformat = pytest.importorskip("nbformat")
