@@ -7,15 +7,15 @@ Everything the chapters compute lives here, one concept per module:
 ``activations``    each activation with its derivative and gain, ``gain()``
 ``mlp``            ``MLP``: forward pass, backward pass, ``loss_and_grads``
 ``optim``          optimizers over a flat parameter list: ``SGD``, ``Adam``
-``train``          ``train()`` for any trainable model, ``History``, divergence stop
+``training``       ``train()`` for any trainable model, ``History``, divergence stop
 ``data``           seeded, standardized datasets (toy 2-D sets, real digits)
 ``stats``          per-layer statistics and signal propagation over depth
 ``plots``          the course's recurring figures, one colour per initializer
 ``explorer``       the interactive playground and its kernel-free HTML twin
 ``variance``       Monte Carlo variance checks and the variance recursions
 ``frameworks``     Keras / PyTorch / Caffe conventions: layouts, fans, std
-``lsuv``           layer-sequential unit-variance init (Mishkin & Matas)
-``checkers``       checkers for the chapters' code exercises
+``lsuv_init``      ``lsuv()``: layer-sequential unit-variance init (Mishkin & Matas)
+``exercises``      the chapters' exercise checks, ``check_*``, in chapter order
 =================  ==========================================================
 
 Shapes follow the source text and PyTorch: ``W[l].shape == (fan_out, fan_in)``,
@@ -30,16 +30,16 @@ from .mlp import *  # noqa: F401,F403
 from .mlp import __all__ as _mlp_all
 from .optim import *  # noqa: F401,F403
 from .optim import __all__ as _optim_all
-from .train import *  # noqa: F401,F403
-from .train import __all__ as _train_all
+from .training import *  # noqa: F401,F403
+from .training import __all__ as _training_all
 from .data import *  # noqa: F401,F403
 from .data import __all__ as _data_all
 from .stats import *  # noqa: F401,F403
 from .stats import __all__ as _stats_all
-from .lsuv import *  # noqa: F401,F403
-from .lsuv import __all__ as _lsuv_all
-from .checkers import *  # noqa: F401,F403
-from .checkers import __all__ as _checkers_all
+from .lsuv_init import *  # noqa: F401,F403
+from .lsuv_init import __all__ as _lsuv_init_all
+from .exercises import *  # noqa: F401,F403
+from .exercises import __all__ as _exercises_all
 
 __version__ = "0.1.0"
 
@@ -48,12 +48,22 @@ __all__ = [
     *_activations_all,
     *_mlp_all,
     *_optim_all,
-    *_train_all,
+    *_training_all,
     *_data_all,
     *_stats_all,
-    *_lsuv_all,
-    *_checkers_all,
+    *_lsuv_init_all,
+    *_exercises_all,
 ]
 # ``plots`` and ``explorer`` import matplotlib and ipywidgets, and ``variance`` and
 # ``frameworks`` are the chapters' specialist tools: they are imported as submodules
 # (``from initlib import plots``) so ``import initlib`` stays light.
+
+# The modules ``training`` and ``lsuv_init`` are named apart from their functions so
+# that both stay reachable (``initlib.train`` and ``initlib.lsuv`` are the functions).
+# Their former names still import, for code written before the rename
+# (``from initlib.lsuv import lsuv`` in chapter 8):
+import sys  # noqa: E402
+
+sys.modules[__name__ + ".train"] = training  # noqa: F405
+sys.modules[__name__ + ".lsuv"] = lsuv_init  # noqa: F405
+del sys

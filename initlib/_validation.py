@@ -75,9 +75,9 @@ def check_real(value, name, *, example=None, minimum=None, below=None, positive=
     if positive and not value > 0:
         raise ValueError(f"{name} must be > 0, got {value!r}{_hint(example)}")
     if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum:g}, got {value!r}{_hint(example)}")
+        raise ValueError(f"{name} must be >= {minimum!r}, got {value!r}{_hint(example)}")
     if below is not None and not value < below:
-        raise ValueError(f"{name} must be < {below:g}, got {value!r}{_hint(example)}")
+        raise ValueError(f"{name} must be < {below!r}, got {value!r}{_hint(example)}")
     return value
 
 

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from numbers import Real
 from typing import Callable
 
 import numpy as np
 
-from ._errors import unknown_name
+from ._validation import check_real, unknown_name
 
 __all__ = [
     "Activation",
@@ -222,18 +221,9 @@ _GAIN_NAMES = _GAIN_ONE + ("tanh", "relu", "leaky_relu", "selu")
 def _check_slope(param):
     if param is None:
         return DEFAULT_LEAKY_RELU_SLOPE
-    if isinstance(param, (bool, np.bool_)) or not isinstance(param, Real):
-        raise TypeError(
-            f"leaky_relu's param (the negative slope) must be a real number, got "
-            f"{param!r} of type {type(param).__name__}; pass e.g. param=0.01, or "
-            f"param=None for the default {DEFAULT_LEAKY_RELU_SLOPE}."
-        )
-    if not math.isfinite(param):
-        raise ValueError(
-            f"leaky_relu's param (the negative slope) must be finite, got {param!r}; "
-            f"pass e.g. param=0.01."
-        )
-    return float(param)
+    return check_real(param, "leaky_relu's param (the negative slope)",
+                      example=f"param=0.01, or param=None for the default "
+                              f"{DEFAULT_LEAKY_RELU_SLOPE}")
 
 
 def gain(nonlinearity, param=None):

@@ -28,11 +28,10 @@ linear     regression: y = A x + noise, a random linear "teacher"      regressio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from numbers import Integral, Real
 
 import numpy as np
 
-from ._errors import unknown_name
+from ._validation import check_int, check_real, check_rng, unknown_name
 
 __all__ = ["Dataset", "load_dataset", "available_datasets", "standardize"]
 
@@ -336,10 +335,8 @@ def load_dataset(name, *, n_samples=None, noise=None, val_fraction=0.25, rng=0,
     make, default_n, default_noise = _DATASETS[name]
     if n_samples is None:
         n_samples = default_n
-    elif isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 4:
-        raise ValueError(
-            f"n_samples must be an integer >= 4, got {n_samples!r}; e.g. n_samples=500."
-        )
+    else:
+        n_samples = check_int(n_samples, "n_samples", example="n_samples=500", minimum=4)
     if default_noise is None:
         if noise is not None:
             raise ValueError(
@@ -348,15 +345,10 @@ def load_dataset(name, *, n_samples=None, noise=None, val_fraction=0.25, rng=0,
             )
     elif noise is None:
         noise = default_noise
-    elif isinstance(noise, bool) or not isinstance(noise, Real) or not (0 <= noise < np.inf):
-        raise ValueError(
-            f"noise must be a finite number >= 0, got {noise!r}; e.g. noise=0.2."
-        )
-    if isinstance(val_fraction, bool) or not isinstance(val_fraction, Real) or not (0 <= val_fraction < 1):
-        raise ValueError(
-            f"val_fraction must be a number in [0, 1), got {val_fraction!r}; "
-            f"e.g. val_fraction=0.25 (0 for no validation set)."
-        )
+    else:
+        noise = check_real(noise, "noise", example="noise=0.2", minimum=0.0)
+    val_fraction = check_real(val_fraction, "val_fraction", minimum=0.0, below=1.0,
+                              example="val_fraction=0.25 (0 for no validation set)")
     import inspect
 
     allowed = [p for p in inspect.signature(make).parameters if p not in ("n_samples", "noise", "rng")]
@@ -366,14 +358,11 @@ def load_dataset(name, *, n_samples=None, noise=None, val_fraction=0.25, rng=0,
             f"Dataset {name!r} takes no option {', '.join(map(repr, unknown))}; "
             f"its options are: {', '.join(allowed) if allowed else 'none'}."
         )
-    for key in ("n_classes", "n_features", "n_outputs"):
-        value = options.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, Integral) or value < 1):
-            raise ValueError(f"{key} must be a positive integer, got {value!r}.")
-    if options.get("n_classes") is not None and options["n_classes"] < 2:
-        raise ValueError(f"n_classes must be at least 2, got {options['n_classes']!r}.")
+    for key, minimum in (("n_classes", 2), ("n_features", 1), ("n_outputs", 1)):
+        if options.get(key) is not None:
+            options[key] = check_int(options[key], key, minimum=minimum)
 
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     gen_rng, split_rng = rng.spawn(2)
     X, y, n_classes, description = make(n_samples, noise, gen_rng, **options)
     is_classification = n_classes is not None

@@ -56,12 +56,11 @@ PyTorch draws these layers' *biases* from the same ``U(±1/sqrt(fan_in))``; Kera
 from __future__ import annotations
 
 import math
-from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
 
-from ._errors import unknown_name
+from ._validation import check_shape, unknown_name
 from .initializers import TRUNCATED_NORMAL_STD, TRUNCATION_BOUND, fans, variance_scaling
 
 __all__ = [
@@ -130,19 +129,8 @@ class Spec(NamedTuple):
 
 
 def _check_shape(shape):
-    if not isinstance(shape, (tuple, list)) or not all(
-        isinstance(d, Integral) and not isinstance(d, bool) for d in shape
-    ):
-        raise TypeError(
-            f"shape must be a tuple of ints such as (784, 256), got {shape!r}."
-        )
-    shape = tuple(int(d) for d in shape)
-    if len(shape) < 2 or min(shape) < 1:
-        raise ValueError(
-            f"shape must have at least 2 positive sizes (a weight matrix or kernel), "
-            f"got {shape!r}."
-        )
-    return shape
+    """A weight matrix or kernel shape: at least 2 positive ints."""
+    return check_shape(shape, min_dims=2)
 
 
 def keras_fans(shape):

@@ -39,11 +39,10 @@ The presets take ``gain=``: the standard deviation is ``gain / sqrt(n)``, so
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
 
 import numpy as np
 
-from ._errors import unknown_name
+from ._validation import check_choice, check_real, check_rng, check_shape, unknown_name
 from ._reproducibility import creates_initial_parameters
 
 __all__ = [
@@ -96,45 +95,6 @@ def _truncated_standard_normal_std(b):
 TRUNCATED_NORMAL_STD = _truncated_standard_normal_std(TRUNCATION_BOUND)
 
 
-# ---------------------------------------------------------------------------
-# Input validation (the public boundary)
-# ---------------------------------------------------------------------------
-def _check_shape(shape, *, min_dims=0, who="shape"):
-    """Return ``shape`` as a tuple of Python ints, or raise a helpful error."""
-    if isinstance(shape, np.ndarray) and shape.ndim != 1:
-        raise TypeError(
-            f"{who} must be a tuple of ints such as (fan_out, fan_in), got an array "
-            f"with shape {shape.shape}; did you mean to pass `array.shape`?"
-        )
-    if isinstance(shape, Integral) and not isinstance(shape, (bool, np.bool_)):
-        shape = (shape,)
-    if not isinstance(shape, (tuple, list, np.ndarray)):
-        raise TypeError(
-            f"{who} must be a tuple or list of ints such as (fan_out, fan_in), got "
-            f"{shape!r} of type {type(shape).__name__}."
-        )
-    dims = tuple(shape.tolist() if isinstance(shape, np.ndarray) else shape)
-    for d in dims:
-        if isinstance(d, (bool, np.bool_)) or not isinstance(d, Integral):
-            raise TypeError(
-                f"{who} must contain ints, got {dims!r} with {d!r} of type "
-                f"{type(d).__name__}; write sizes as ints, e.g. (64, 32), not (64.0, 32.0)."
-            )
-    dims = tuple(int(d) for d in dims)
-    if any(d <= 0 for d in dims):
-        raise ValueError(
-            f"{who} must contain positive sizes, got {dims!r}; every dimension must be >= 1."
-        )
-    if len(dims) < min_dims:
-        raise ValueError(
-            f"{who} must have at least {min_dims} dimensions (fan_out, fan_in, *kernel) "
-            f"to define fan_in and fan_out, got {dims!r} with {len(dims)}. Weight "
-            f"matrices are (fan_out, fan_in); for a bias vector use zeros, constant, "
-            f"normal or uniform, which accept any shape."
-        )
-    return dims
-
-
 _EXAMPLE_VALUES = {
     "scale": "scale=1.0 (scale = gain**2; 2.0 for ReLU)",
     "gain": "gain=1.0 or gain=initlib.gain('relu')",
@@ -146,47 +106,9 @@ _EXAMPLE_VALUES = {
 }
 
 
-def _check_real(value, name, *, minimum=None):
-    """A finite real number (optionally >= minimum) as a float, else a helpful error."""
-    example = f"; e.g. {_EXAMPLE_VALUES[name]}."
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise TypeError(
-            f"{name} must be a real number, got {value!r} of type "
-            f"{type(value).__name__}{example}"
-        )
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}{example}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}{example}")
-    return value
-
-
-def _check_rng(rng):
-    """``np.random.default_rng(rng)`` for None, an int seed or a Generator (SPEC 7)."""
-    if isinstance(rng, np.random.RandomState):
-        raise TypeError(
-            "rng must be None, an int seed or a np.random.Generator, got a legacy "
-            "np.random.RandomState; use rng=np.random.default_rng(seed) instead."
-        )
-    if isinstance(rng, (bool, np.bool_)) or not (
-        rng is None
-        or isinstance(rng, (Integral, np.random.Generator, np.random.BitGenerator,
-                            np.random.SeedSequence))
-    ):
-        raise TypeError(
-            f"rng must be None, an int seed or a np.random.Generator, got {rng!r} of "
-            f"type {type(rng).__name__}; e.g. rng=0 or rng=np.random.default_rng(0)."
-        )
-    if isinstance(rng, Integral) and rng < 0:
-        raise ValueError(f"an int seed for rng must be >= 0, got {rng!r}.")
-    return np.random.default_rng(rng)
-
-
-def _check_choice(value, name, choices):
-    if value not in choices:
-        raise unknown_name(name, value, choices, noun="values")
-    return value
+def _real(value, name, minimum=None):
+    """``check_real`` with this module's example for ``name``."""
+    return check_real(value, name, example=_EXAMPLE_VALUES[name], minimum=minimum)
 
 
 # ---------------------------------------------------------------------------
@@ -231,7 +153,7 @@ def fans(shape):
     >>> fans((64, 3, 5, 5))     # conv kernel: 3 channels x 5x5 window
     (75, 1600)
     """
-    dims = _check_shape(shape, min_dims=2)
+    dims = check_shape(shape, min_dims=2)
     receptive_field = math.prod(dims[2:])
     return dims[1] * receptive_field, dims[0] * receptive_field
 
@@ -320,11 +242,11 @@ def variance_scaling(shape, *, scale=1.0, mode="fan_in", distribution="normal", 
     >>> bool(abs(W).max() <= (3 * 2.0 / 400) ** 0.5)
     True
     """
-    dims = _check_shape(shape, min_dims=2)
-    scale = _check_real(scale, "scale", minimum=0.0)
-    _check_choice(mode, "mode", MODES)
-    _check_choice(distribution, "distribution", DISTRIBUTIONS)
-    rng = _check_rng(rng)
+    dims = check_shape(shape, min_dims=2)
+    scale = _real(scale, "scale", minimum=0.0)
+    check_choice(mode, "mode", MODES)
+    check_choice(distribution, "distribution", DISTRIBUTIONS)
+    rng = check_rng(rng)
 
     fan_in, fan_out = fans(dims)
     n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
@@ -341,7 +263,7 @@ def variance_scaling(shape, *, scale=1.0, mode="fan_in", distribution="normal", 
 # Presets: std = gain / sqrt(n), i.e. scale = gain**2
 # ---------------------------------------------------------------------------
 def _scale(gain):
-    return _check_real(gain, "gain", minimum=0.0) ** 2
+    return _real(gain, "gain", minimum=0.0) ** 2
 
 
 def lecun_normal(shape, *, gain=1.0, rng=None):
@@ -592,9 +514,9 @@ def orthogonal(shape, *, gain=1.0, rng=None):
     >>> np.allclose(W @ W.T, np.eye(3))
     True
     """
-    dims = _check_shape(shape, min_dims=2)
-    gain = _check_real(gain, "gain", minimum=0.0)
-    rng = _check_rng(rng)
+    dims = check_shape(shape, min_dims=2)
+    gain = _real(gain, "gain", minimum=0.0)
+    rng = check_rng(rng)
     rows, cols = dims[0], math.prod(dims[1:])
     a = rng.standard_normal((max(rows, cols), min(rows, cols)))  # tall
     q, r = np.linalg.qr(a)  # q: (max, min), orthonormal columns
@@ -634,7 +556,7 @@ def zeros(shape, *, rng=None):
     array([[0., 0., 0.],
            [0., 0., 0.]])
     """
-    return np.zeros(_check_shape(shape))
+    return np.zeros(check_shape(shape))
 
 
 @creates_initial_parameters
@@ -647,7 +569,7 @@ def ones(shape, *, rng=None):
     >>> ones(3)
     array([1., 1., 1.])
     """
-    return np.ones(_check_shape(shape))
+    return np.ones(check_shape(shape))
 
 
 @creates_initial_parameters
@@ -670,7 +592,7 @@ def constant(shape, *, value, rng=None):
     array([[0.5, 0.5],
            [0.5, 0.5]])
     """
-    return np.full(_check_shape(shape), _check_real(value, "value"))
+    return np.full(check_shape(shape), _real(value, "value"))
 
 
 @creates_initial_parameters
@@ -701,10 +623,10 @@ def normal(shape, *, mean=0.0, std=0.05, rng=None):
     >>> normal((2, 3), std=0.01, rng=0).shape
     (2, 3)
     """
-    dims = _check_shape(shape)
-    mean = _check_real(mean, "mean")
-    std = _check_real(std, "std", minimum=0.0)
-    return _check_rng(rng).normal(mean, std, size=dims)
+    dims = check_shape(shape)
+    mean = _real(mean, "mean")
+    std = _real(std, "std", minimum=0.0)
+    return check_rng(rng).normal(mean, std, size=dims)
 
 
 @creates_initial_parameters
@@ -735,15 +657,15 @@ def uniform(shape, *, low=-0.05, high=0.05, rng=None):
     >>> bool((uniform(100, low=0, high=1, rng=0) < 1).all())
     True
     """
-    dims = _check_shape(shape)
-    low = _check_real(low, "low")
-    high = _check_real(high, "high")
+    dims = check_shape(shape)
+    low = _real(low, "low")
+    high = _real(high, "high")
     if not low < high:
         raise ValueError(
             f"uniform needs low < high, got low={low!r}, high={high!r}; "
             f"e.g. low=-0.05, high=0.05."
         )
-    return _check_rng(rng).uniform(low, high, size=dims)
+    return check_rng(rng).uniform(low, high, size=dims)
 
 
 # ---------------------------------------------------------------------------

@@ -56,14 +56,12 @@ Bishop (2006). Pattern Recognition and Machine Learning, sections 4.3.6 and 5.3.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Integral, Real
-
 import numpy as np
 
-from . import activations as _activations
-from . import initializers as _initializers
-from ._errors import unknown_name
-from ._reproducibility import creates_initial_parameters
+from . import _kernel as kernel
+from . import activations
+from ._validation import (check_dtype, check_finite, check_layer_sizes, check_numeric_array,
+                          unknown_name)
 
 __all__ = ["MLP", "ForwardPass", "Backprop", "available_outputs"]
 
@@ -108,7 +106,7 @@ def _softmax_cross_entropy(z, p, y):
 
 
 def _sigmoid(z):
-    return _activations.sigmoid.forward(z)
+    return activations.sigmoid.forward(z)
 
 
 def _binary_cross_entropy(z, p, y):
@@ -205,100 +203,6 @@ class Backprop:
 
 
 # ---------------------------------------------------------------------------
-# Validation helpers (the public boundary)
-# ---------------------------------------------------------------------------
-def _check_layer_sizes(layer_sizes):
-    try:
-        sizes = list(layer_sizes)
-    except TypeError:
-        raise TypeError(
-            f"layer_sizes must be a list of ints such as [2, 16, 16, 2], got "
-            f"{layer_sizes!r} of type {type(layer_sizes).__name__}."
-        ) from None
-    if len(sizes) < 2:
-        raise ValueError(
-            f"layer_sizes needs at least 2 entries (inputs and outputs), got {sizes!r}; "
-            f"e.g. [2, 16, 1] for 2 inputs, one hidden layer of 16 units and 1 output."
-        )
-    for n in sizes:
-        if isinstance(n, (bool, np.bool_)) or not isinstance(n, Integral):
-            raise TypeError(
-                f"layer_sizes must contain ints, got {sizes!r} with {n!r} of type "
-                f"{type(n).__name__}."
-            )
-    if any(n < 1 for n in sizes):
-        raise ValueError(
-            f"layer_sizes must be positive, got {sizes!r}: a layer of width "
-            f"{min(sizes)} has no units. Every entry must be >= 1."
-        )
-    return tuple(int(n) for n in sizes)
-
-
-def _check_dtype(dtype):
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise ValueError(
-            f"dtype must be float32 or float64, got {dtype}; e.g. dtype=np.float32."
-        )
-    return dtype
-
-
-def _per_layer(spec, n, what):
-    """``spec`` repeated ``n`` times, or checked to have ``n`` entries if a list/tuple."""
-    if isinstance(spec, (list, tuple)):
-        if len(spec) != n:
-            raise ValueError(
-                f"{what} was given as a list of {len(spec)} entries, but the network "
-                f"needs {n} (one per {'hidden ' if what == 'activation' else ''}layer); "
-                f"pass a single value to use it everywhere, or a list of length {n}."
-            )
-        return list(spec)
-    return [spec] * n
-
-
-@creates_initial_parameters
-def _initial_value(spec, shape, rng, what):
-    """One weight matrix or bias vector drawn or copied from an init spec, as float64."""
-    if spec is None:
-        value = np.zeros(shape)
-    elif isinstance(spec, np.ndarray):
-        value = np.array(spec, dtype=np.float64)
-    elif isinstance(spec, Real) and not isinstance(spec, (bool, np.bool_)):
-        value = np.full(shape, float(spec))
-    elif isinstance(spec, str) or callable(spec):
-        value = np.asarray(_initializers.get_initializer(spec)(shape, rng=rng))
-    else:
-        raise TypeError(
-            f"{what} must be an initializer name (e.g. 'he_normal'), a function "
-            f"f(shape, rng=...), a number or an array, got {spec!r} of type "
-            f"{type(spec).__name__}."
-        )
-    return np.asarray(value, dtype=np.float64)
-
-
-def _make_parameter(spec, shape, rng, dtype, what):
-    """Draw or copy one weight matrix or bias vector from an init spec, checked, in ``dtype``."""
-    value = _initial_value(spec, shape, rng, what)
-    if value.shape != shape:
-        raise ValueError(
-            f"{what} gave an array of shape {value.shape}, expected {shape} "
-            f"(weights are (fan_out, fan_in) = (n[l], n[l-1]); biases are (n[l],))."
-        )
-    if not np.all(np.isfinite(value)):
-        raise ValueError(f"{what} contains NaN or inf; initial parameters must be finite.")
-    return value.astype(dtype)
-
-
-def _check_finite(name, a):
-    if not np.all(np.isfinite(a)):
-        bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
-        raise ValueError(
-            f"{name} contains {bad} NaN or inf value(s); clean the data first, e.g. "
-            f"drop those rows with {name}[np.isfinite({name}).all(axis=1)]."
-        )
-
-
-# ---------------------------------------------------------------------------
 # The network
 # ---------------------------------------------------------------------------
 class MLP:
@@ -364,10 +268,10 @@ class MLP:
 
     def __init__(self, layer_sizes, *, activation="tanh", init="xavier_normal",
                  output="softmax", rng=None, dtype=np.float64, bias_init=None):
-        self.layer_sizes = _check_layer_sizes(layer_sizes)
+        self.layer_sizes = check_layer_sizes(layer_sizes)
         n_layers = len(self.layer_sizes) - 1
-        acts = _per_layer(activation, n_layers - 1, "activation")
-        self.hidden_activations = [_activations.get_activation(a) for a in acts]
+        acts = kernel.per_layer(activation, n_layers - 1, "activation")
+        self.hidden_activations = [activations.get_activation(a) for a in acts]
         if output not in _OUTPUTS:
             raise unknown_name("output", output, _OUTPUTS, "softmax for class labels, sigmoid "
                                "for 0/1 labels, linear for regression.", noun="outputs")
@@ -384,23 +288,23 @@ class MLP:
             )
         self.output = output
         self._output_fn, self._loss_fn = _OUTPUT_FUNCTIONS[output]
-        self.dtype = _check_dtype(dtype)
+        self.dtype = check_dtype(dtype)
         if isinstance(init, str) or (isinstance(init, (list, tuple))
                                      and all(isinstance(i, str) for i in init)):
             self.init = init if isinstance(init, str) else list(init)
         else:
             self.init = "custom"                                   # functions, numbers, arrays
 
-        streams = np.random.default_rng(rng).spawn(n_layers)
-        inits = _per_layer(init, n_layers, "init")
-        bias_inits = _per_layer(bias_init, n_layers, "bias_init")
+        streams = kernel.layer_streams(np.random.default_rng(rng), n_layers)
+        inits = kernel.per_layer(init, n_layers, "init")
+        bias_inits = kernel.per_layer(bias_init, n_layers, "bias_init")
         self.weights, self.biases = [], []
         for l in range(1, n_layers + 1):
             shape = (self.layer_sizes[l], self.layer_sizes[l - 1])    # (fan_out, fan_in)
-            weight_rng, bias_rng = streams[l - 1].spawn(2)
-            self.weights.append(_make_parameter(
+            weight_rng, bias_rng = streams[l - 1]
+            self.weights.append(kernel.make_parameter(
                 inits[l - 1], shape, weight_rng, self.dtype, f"init for layer {l}"))
-            self.biases.append(_make_parameter(
+            self.biases.append(kernel.make_parameter(
                 bias_inits[l - 1], shape[:1], bias_rng, self.dtype, f"bias_init for layer {l}"))
 
     @classmethod
@@ -506,9 +410,7 @@ class MLP:
                     )
 
     def _check_X(self, X, name="X"):
-        X = np.asarray(X)
-        if X.dtype == object or not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
-            raise TypeError(f"{name} must be a numeric array, got dtype {X.dtype}.")
+        X = check_numeric_array(X, name)
         if X.ndim != 2:
             raise ValueError(
                 f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}; "
@@ -524,7 +426,7 @@ class MLP:
         if X.shape[0] == 0:
             raise ValueError(f"{name} has no rows (shape {X.shape}); pass at least one example.")
         X = X.astype(self.dtype, copy=False)
-        _check_finite(name, X)
+        check_finite(X, name)
         return X
 
     def _check_y(self, y, n, name="y"):
@@ -536,8 +438,7 @@ class MLP:
                 f"X and {name} have different lengths: X has {n} rows, {name} has shape "
                 f"{y.shape}; pass one target per example."
             )
-        if y.dtype == object or not (np.issubdtype(y.dtype, np.number) or y.dtype == bool):
-            raise TypeError(f"{name} must be a numeric array, got dtype {y.dtype}.")
+        y = check_numeric_array(y, name)
         if self.output == "linear":
             if y.ndim == 1 and n_out == 1:
                 y = y[:, None]
@@ -547,7 +448,7 @@ class MLP:
                     f"({n}, {n_out}){' or (n,)' if n_out == 1 else ''}, got {y.shape}."
                 )
             y = y.astype(self.dtype, copy=False)
-            _check_finite(name, y)
+            check_finite(y, name)
             return y
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
@@ -559,7 +460,7 @@ class MLP:
                 f"label per example, got shape {y.shape}.{hint}"
             )
         if np.issubdtype(y.dtype, np.floating):
-            _check_finite(name, y)
+            check_finite(y, name)
         if self.output == "softmax":
             if not (np.issubdtype(y.dtype, np.integer) or np.all(y == np.round(y))) or y.dtype == bool:
                 raise ValueError(
@@ -586,40 +487,18 @@ class MLP:
     # -- forward and backward (no validation: the public methods validate) ---
     def _forward(self, X):
         """[X, a1..aL] and [z1..zL]."""
-        a, z = [X], []
-        for l in range(1, self.n_layers + 1):
-            z_l = a[l - 1] @ self.weights[l - 1].T                 # (batch, n[l])
-            z_l += self.biases[l - 1]
-            z.append(z_l)
-            f = (self.hidden_activations[l - 1].forward if l < self.n_layers
-                 else self._output_fn)
-            a.append(f(z_l))                                       # a[l] = f(z[l])
-        return a, z
+        functions = [act.forward for act in self.hidden_activations] + [self._output_fn]
+        return kernel.forward(X, self.weights, self.biases, functions)
 
     def _backward(self, a, z, y, keep=False):
-        """Loss, grads and (if ``keep``) every layer's dL/dz and dL/da."""
-        L = self.n_layers
-        loss, dz = self._loss_fn(z[-1], a[-1], y)                  # dz = dL/dz[L]: (batch, n[L])
-        grads, dzs, das = [None] * L, [None] * L, [None] * L
-        for l in range(L, 0, -1):
-            dzs[l - 1] = dz
-            W = self.weights[l - 1]                                # W[l]: (n[l], n[l-1])
-            dW = dz.T @ a[l - 1]                                   # dL/dW[l] = dz[l]^T a[l-1]: (n[l], n[l-1])
-            db = dz.sum(axis=0)                                    # dL/db[l] = sum_batch dz[l]: (n[l],)
-            grads[l - 1] = (dW, db)
-            if l == 1 and not keep:
-                break
-            da = dz @ W                                            # dL/da[l-1] = dz[l] W[l]: (batch, n[l-1])
-            das[l - 1] = da
-            if l == 1:
-                break
-            fprime = self.hidden_activations[l - 2].derivative(z[l - 2], a[l - 1])
-            if keep:                                               # dL/dz[l-1] = dL/da[l-1] * f'(z[l-1])
-                dz = da * fprime
-            else:
-                da *= fprime                                       # same, in place (da not kept)
-                dz = da
-        return float(loss), grads, dzs, das
+        """Loss, grads and (if ``keep``) every layer's delta and dJ/da."""
+        loss, delta = self._loss_fn(z[-1], a[-1], y)                 # delta[L] = dJ/dz[L]
+
+        def slope(l):                                                 # f'(z[l]), hidden layer l
+            return self.hidden_activations[l - 1].derivative(z[l - 1], a[l])
+
+        grads, deltas, grad_activations = kernel.backward(delta, self.weights, a, slope, keep=keep)
+        return float(loss), grads, deltas, grad_activations
 
     # -- public API ---------------------------------------------------------
     def forward_pass(self, X):
@@ -749,15 +628,16 @@ class MLP:
         loss, grads = self.loss_and_grads(X, y)
         return loss, [g for pair in grads for g in pair]
 
-    def check_data(self, X, y, names=("X", "y")):
+    def check_data(self, X, y=None, names=("X", "y")):
         """``(X, y)`` checked and converted once, as every method here converts them.
 
         ``X`` becomes an array of the network's dtype; ``y`` integer labels (softmax),
-        a column of 0/1 floats (sigmoid) or a float matrix (linear). :func:`initlib.train`
-        calls it once, so that no mini-batch is converted again.
+        a column of 0/1 floats (sigmoid) or a float matrix (linear), or None if not
+        given. :func:`initlib.train` calls it once, so that no mini-batch is converted
+        again.
         """
         X = self._check_X(X, names[0])
-        return X, self._check_y(y, len(X), names[1])
+        return X, (None if y is None else self._check_y(y, len(X), names[1]))
 
     def evaluate(self, X, y):
         """Mean loss and accuracy (None for a linear output) of the batch, in one forward pass."""

@@ -49,6 +49,8 @@ from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
+from ._validation import check_int
+
 __all__ = [
     "OKABE_ITO",
     "INIT_COLORS",
@@ -138,7 +140,7 @@ def canonical_init(name):
     """
     if not isinstance(name, str):
         raise TypeError(
-            f"an initializer label must be a str, received {type(name).__name__} {name!r}; "
+            f"an initializer label must be a str, got {name!r} of type {type(name).__name__}; "
             "pass the name used in the legend, e.g. 'he_normal'"
         )
     words = set(re.split(r"[^a-z0-9]+", name.lower()))
@@ -183,7 +185,7 @@ def color_for(name):
 def _check_ax(ax, function):
     if not isinstance(ax, Axes):
         raise TypeError(
-            f"{function}() needs a matplotlib Axes as `ax`, received {type(ax).__name__}; "
+            f"{function}() needs a matplotlib Axes as `ax`, got {type(ax).__name__}; "
             "make one with `fig, ax = plt.subplots()`"
         )
 
@@ -192,7 +194,7 @@ def _as_finite_1d(values, what, hint):
     try:
         arr = np.asarray(values, dtype=np.float64).ravel()
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{what} must be numbers, received {type(values).__name__}") from exc
+        raise TypeError(f"{what} must be numbers, got {type(values).__name__}") from exc
     if arr.size == 0:
         raise ValueError(f"{what} is empty; expected at least one value")
     bad = ~np.isfinite(arr)
@@ -213,7 +215,7 @@ def _shade(color, fraction):
 def _check_mapping(series, function, example):
     if not isinstance(series, Mapping) or len(series) == 0:
         raise TypeError(
-            f"{function}() needs a non-empty dict {{label: values}}, received "
+            f"{function}() needs a non-empty dict {{label: values}}, got "
             f"{type(series).__name__}; e.g. {example}"
         )
 
@@ -286,7 +288,7 @@ def layer_histograms(
         values_per_layer = list(values_per_layer)
     if not isinstance(values_per_layer, Sequence) or len(values_per_layer) == 0:
         raise ValueError(
-            "layer_histograms() needs one array per layer, received "
+            "layer_histograms() needs one array per layer, got "
             f"{type(values_per_layer).__name__} of length "
             f"{len(values_per_layer) if hasattr(values_per_layer, '__len__') else '?'}; "
             "pass e.g. net.activations(X)[1:]"
@@ -304,9 +306,8 @@ def layer_histograms(
         labels = [f"layer {i + 1}" for i in np.arange(n)]
     labels = list(labels)
     if len(labels) != n:
-        raise ValueError(f"received {len(labels)} labels for {n} layers; pass one label per layer")
-    if not isinstance(bins, (int, np.integer)) or isinstance(bins, bool) or bins < 1:
-        raise ValueError(f"bins must be a positive int, received {bins!r}; e.g. bins=50")
+        raise ValueError(f"got {len(labels)} labels for {n} layers; pass one label per layer")
+    bins = check_int(bins, "bins", example="bins=50")
     if range is None:
         lo = min(float(v.min()) for v in layers)
         hi = max(float(v.max()) for v in layers)
@@ -317,9 +318,9 @@ def layer_histograms(
         try:
             lo, hi = (float(r) for r in range)
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"range must be (low, high), received {range!r}") from exc
+            raise ValueError(f"range must be (low, high), got {range!r}") from exc
         if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-            raise ValueError(f"range must be finite with low < high, received {range!r}")
+            raise ValueError(f"range must be finite with low < high, got {range!r}")
         range = (lo, hi)
 
     if axes is None:
@@ -331,7 +332,7 @@ def layer_histograms(
         ax_list = list(np.ravel(axes))
         if len(ax_list) != n or not all(isinstance(a, Axes) for a in ax_list):
             raise ValueError(
-                f"axes must be one Axes or one Axes per layer: received {len(ax_list)} for "
+                f"axes must be one Axes or one Axes per layer: got {len(ax_list)} for "
                 f"{n} layers; e.g. fig, axes = plt.subplots({n}, 1, sharex=True)"
             )
     fig = ax_list[0].figure
@@ -462,7 +463,7 @@ def _loss_series(label, run):
         except (TypeError, ValueError) as exc:
             raise TypeError(
                 f"loss_curves(): {label!r} must be a History (with .loss) or an array of "
-                f"losses, received {type(run).__name__}"
+                f"losses, got {type(run).__name__}"
             ) from exc
         at, epochs = None, None
     if loss.size == 0:
@@ -546,7 +547,7 @@ def _class_of(net, points):
     if hasattr(net, "predict"):
         return np.asarray(net.predict(points)).ravel().astype(int)
     raise TypeError(
-        f"decision_boundary() needs a network with .forward(X) or .predict(X), received "
+        f"decision_boundary() needs a network with .forward(X) or .predict(X), got "
         f"{type(net).__name__}"
     )
 
@@ -590,20 +591,19 @@ def decision_boundary(ax, net, X, y, *, resolution=200, padding=0.5, title=None)
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(
-            f"decision_boundary() draws 2-D data: X must have shape (n, 2), received "
+            f"decision_boundary() draws 2-D data: X must have shape (n, 2), got "
             f"{X.shape}; for more features plot a 2-D dataset such as 'moons'"
         )
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
         raise ValueError(
-            f"y must have shape ({X.shape[0]},) to match X, received {y.shape}; "
+            f"y must have shape ({X.shape[0]},) to match X, got {y.shape}; "
             "pass integer class labels, one per row of X"
         )
     if not np.isfinite(X).all():
         raise ValueError("X has nan or inf values; clean the data before plotting")
     if y.size and (not np.all(np.equal(np.mod(y, 1), 0)) or y.min() < 0):
-        raise ValueError(f"y must hold class labels 0, 1, ..., received values like {y[:3]}")
-    if not isinstance(resolution, (int, np.integer)) or isinstance(resolution, bool) or resolution < 2:
-        raise ValueError(f"resolution must be an int >= 2, received {resolution!r}; e.g. 200")
+        raise ValueError(f"y must hold class labels 0, 1, ..., got values like {y[:3]}")
+    resolution = check_int(resolution, "resolution", example="resolution=200", minimum=2)
     y = y.astype(int)
     x0 = np.linspace(X[:, 0].min() - padding, X[:, 0].max() + padding, resolution)
     x1 = np.linspace(X[:, 1].min() - padding, X[:, 1].max() + padding, resolution)
@@ -612,7 +612,7 @@ def decision_boundary(ax, net, X, y, *, resolution=200, padding=0.5, title=None)
     classes = _class_of(net, grid).reshape(g0.shape)
     k = max(int(classes.max()), int(y.max()) if y.size else 0) + 1
     if k > len(CLASS_COLORS):
-        raise ValueError(f"decision_boundary() colours up to {len(CLASS_COLORS)} classes, received {k}")
+        raise ValueError(f"decision_boundary() colours up to {len(CLASS_COLORS)} classes, got {k}")
     cmap = mcolors.ListedColormap(CLASS_COLORS[:k])
     norm = mcolors.BoundaryNorm(np.arange(k + 1) - 0.5, k)
     ax.pcolormesh(g0, g1, classes, cmap=cmap, norm=norm, alpha=0.25, shading="auto")
@@ -668,21 +668,21 @@ def heatmap(
     try:
         data = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"heatmap() values must be numbers, received {type(values).__name__}") from exc
+        raise TypeError(f"heatmap() values must be numbers, got {type(values).__name__}") from exc
     if data.ndim != 2 or data.size == 0:
         raise ValueError(
-            f"heatmap() needs a 2-D grid of values (rows, cols), received shape {data.shape}"
+            f"heatmap() needs a 2-D grid of values (rows, cols), got shape {data.shape}"
         )
     row_labels, col_labels = list(row_labels), list(col_labels)
     if len(row_labels) != data.shape[0] or len(col_labels) != data.shape[1]:
         raise ValueError(
-            f"received {len(row_labels)} row labels and {len(col_labels)} column labels for a "
+            f"got {len(row_labels)} row labels and {len(col_labels)} column labels for a "
             f"grid of shape {data.shape}; pass one label per row and per column"
         )
     try:
         fmt.format(0.5)
     except (ValueError, IndexError, KeyError, AttributeError) as exc:
-        raise ValueError(f"fmt must be a str.format pattern such as '{{:.2f}}', received {fmt!r}") from exc
+        raise ValueError(f"fmt must be a str.format pattern such as '{{:.2f}}', got {fmt!r}") from exc
     masked = np.ma.masked_invalid(data)
     cm = plt.get_cmap(cmap).with_extremes(bad="0.85")
     image = ax.imshow(masked, cmap=cm, vmin=vmin, vmax=vmax, aspect="auto")

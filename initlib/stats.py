@@ -46,9 +46,12 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from . import activations as _activations
+from . import _kernel as kernel
+from . import activations
 from ._blas import small_matrix_kernel
-from .mlp import MLP, _check_dtype, _make_parameter
+from ._validation import (check_dtype, check_int, check_numeric_array, check_real, check_rng,
+                          check_layer_sizes)
+from .mlp import MLP
 
 __all__ = ["LayerStats", "layer_stats", "SignalPropagation", "signal_propagation",
            "saturated_fraction", "dead_fraction"]
@@ -322,6 +325,22 @@ class SignalPropagation:
                 f"depth={len(self.layer) - 1})\n" + self.table(every=every))
 
 
+def _layer_widths(width, depth):
+    """``[n0, ..., n_depth]`` from one width and a depth, or from a list of widths."""
+    if isinstance(width, (list, tuple, np.ndarray)):
+        widths = list(check_layer_sizes(width, "width"))
+        if depth is not None and depth != len(widths) - 1:
+            raise ValueError(
+                f"width lists {len(widths)} layer sizes (depth {len(widths) - 1}) but "
+                f"got depth={depth!r}; give depth=None or a list of depth + 1 sizes.")
+        return widths
+    if depth is None:
+        raise ValueError("signal_propagation needs depth= (the number of layers), got none; "
+                         "e.g. depth=50.")
+    depth = check_int(depth, "depth", example="depth=50")
+    return [check_int(width, "width", example="width=256")] * (depth + 1)
+
+
 @small_matrix_kernel
 def signal_propagation(init, activation, *, width, depth=None, n_samples=512, rng=0,
                        input_std=1.0, X=None, bias=0.0, dtype=np.float64):
@@ -382,74 +401,52 @@ def signal_propagation(init, activation, *, width, depth=None, n_samples=512, rn
     >>> 0.5 < float(s.a_std[20] / s.a_std[1]) < 2           # He + ReLU: it does not
     True
     """
-    act = _activations.get_activation(activation)
-    if isinstance(width, (list, tuple, np.ndarray)):
-        widths = [int(w) for w in width]
-        if depth is not None and depth != len(widths) - 1:
-            raise ValueError(
-                f"width lists {len(widths)} layer sizes (depth {len(widths) - 1}) but "
-                f"depth={depth!r}; give depth=None or a list of depth + 1 sizes."
-            )
-        depth = len(widths) - 1
-    else:
-        if depth is None:
-            raise ValueError("signal_propagation needs depth= (the number of layers), e.g. depth=50.")
-        widths = None
-    for name, value in (("depth", depth), ("n_samples", n_samples)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    if widths is None:
-        widths = [width] * (int(depth) + 1)
-    for w in widths:
-        if isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1:
-            raise ValueError(f"width must be positive integers, got {width!r}.")
-    if not np.isfinite(input_std) or input_std <= 0:
-        raise ValueError(f"input_std must be a positive finite number, got {input_std!r}.")
-    dtype = _check_dtype(dtype)
-    rng = np.random.default_rng(rng)
-    weight_streams = rng.spawn(depth)
-    data_rng, grad_rng = rng.spawn(2)
-    inits = init if isinstance(init, (list, tuple)) else [init] * depth
-    if len(inits) != depth:
-        raise ValueError(f"init was given as a list of {len(inits)} entries; need depth={depth}.")
-    weights = [_make_parameter(inits[l], (widths[l + 1], widths[l]),
-                               weight_streams[l].spawn(2)[0], dtype, f"init for layer {l + 1}")
-               for l in range(depth)]
-
+    act = activations.get_activation(activation)
+    widths = _layer_widths(width, depth)
+    depth = len(widths) - 1
+    n_samples = check_int(n_samples, "n_samples", example="n_samples=512")
+    input_std = check_real(input_std, "input_std", example="input_std=1.0", positive=True)
+    bias = check_real(bias, "bias", example="bias=0.0")
+    dtype = check_dtype(dtype)
+    rng = check_rng(rng)
+    streams = kernel.layer_streams(rng, depth)                # the weights: as in MLP
+    data_rng, grad_rng = rng.spawn(2)                          # the input and the top gradient
+    inits = kernel.per_layer(init, depth, "init")
+    weights = [kernel.make_parameter(inits[l - 1], (widths[l], widths[l - 1]), streams[l - 1][0],
+                                     dtype, f"init for layer {l}") for l in range(1, depth + 1)]
     if X is None:
-        a = (input_std * data_rng.standard_normal((n_samples, widths[0]))).astype(dtype)
+        X = (input_std * data_rng.standard_normal((n_samples, widths[0]))).astype(dtype)
     else:
-        a = np.asarray(X, dtype=dtype)
-        if a.ndim != 2 or a.shape[1] != widths[0]:
-            raise ValueError(f"X must have shape (n_samples, {widths[0]}), got {a.shape}.")
-        n_samples = a.shape[0]
+        X = check_numeric_array(X, "X").astype(dtype)
+        if X.ndim != 2 or X.shape[1] != widths[0]:
+            raise ValueError(f"X must have shape (n_samples, {widths[0]}), got {X.shape}.")
+        n_samples = X.shape[0]
 
     nan = np.full(depth + 1, np.nan)
     a_mean, a_std, z_mean, z_std = nan.copy(), nan.copy(), nan.copy(), nan.copy()
     grad_std, grad_z_std, saturated, zero_fraction = nan.copy(), nan.copy(), nan.copy(), nan.copy()
-    fprimes = []
     with np.errstate(all="ignore"):
-        a_mean[0], a_std[0] = _mean_std(a)
+        a, z = kernel.forward(X, weights, [bias or None] * depth, [act.forward] * depth)
+        a_mean[0], a_std[0] = _mean_std(a[0])
         for l in range(1, depth + 1):
-            z = a @ weights[l - 1].T                          # z[l] = a[l-1] W[l]^T + b
-            if bias:
-                z += bias
-            a = act.forward(z)                                # a[l] = f(z[l])
-            fprime = act.derivative(z, a)                     # f'(z[l]), for the way back
-            a_mean[l], a_std[l] = _mean_std(a)
-            z_mean[l], z_std[l] = _mean_std(z)
-            if not np.isfinite(z_std[l]):                     # overflowed: the slope is unknown
-                fprime = np.where(np.isfinite(z), fprime, np.nan)
-            fprimes.append(fprime)
-            saturated[l] = saturated_fraction(a, act)
-            zero_fraction[l] = float(np.mean(a == 0))
-        g = grad_rng.standard_normal((n_samples, widths[-1])).astype(dtype)  # dL/da[depth]
+            a_mean[l], a_std[l] = _mean_std(a[l])
+            z_mean[l], z_std[l] = _mean_std(z[l - 1])
+            saturated[l] = saturated_fraction(a[l], act)
+            zero_fraction[l] = float(np.mean(a[l] == 0))
+
+        def slope(l):                                         # f'(z[l]); unknown where z overflowed
+            fprime = act.derivative(z[l - 1], a[l])
+            if not np.isfinite(z_std[l]):
+                fprime = np.where(np.isfinite(z[l - 1]), fprime, np.nan)
+            return fprime
+
+        g = grad_rng.standard_normal((n_samples, widths[-1])).astype(dtype)  # dJ/da[depth]
         grad_std[depth] = _mean_std(g)[1]
-        for l in range(depth, 0, -1):
-            gz = g * fprimes[l - 1]                           # dL/dz[l] = dL/da[l] * f'(z[l])
-            grad_z_std[l] = _mean_std(gz)[1]
-            g = gz @ weights[l - 1]                           # dL/da[l-1] = dL/dz[l] W[l]
-            grad_std[l - 1] = _mean_std(g)[1]
+        _, deltas, grad_activations = kernel.backward(g * slope(depth), weights, a, slope,
+                                                      grads=False, keep=True)
+        for l in range(1, depth + 1):
+            grad_z_std[l] = _mean_std(deltas[l - 1])[1]           # delta[l] = dJ/dz[l]
+            grad_std[l - 1] = _mean_std(grad_activations[l - 1])[1]   # dJ/da[l-1]
     return SignalPropagation(
         layer=np.arange(depth + 1), width=np.array(widths), a_mean=a_mean, a_std=a_std,
         z_mean=z_mean, z_std=z_std, grad_std=grad_std, grad_z_std=grad_z_std,

@@ -30,10 +30,11 @@ and, backward, :math:`\mathrm{Var}(\delta^{[l-1]}) = n^{[l]}\,\mathrm{Var}(W^{[l
 
 from __future__ import annotations
 
-from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
+
+from ._validation import check_layer_sizes, check_real, unknown_name
 
 __all__ = [
     "Estimate",
@@ -93,11 +94,11 @@ def sample_variance(x):
     """
     x = np.asarray(x, dtype=np.float64).ravel()
     if x.size < 2:
-        raise ValueError(f"sample_variance() needs at least 2 values, received {x.size}")
+        raise ValueError(f"sample_variance() needs at least 2 values, got {x.size}.")
     if not np.isfinite(x).all():
         raise ValueError(
-            "sample_variance() received non-finite values (nan or inf): the simulation "
-            "overflowed; use a smaller scale or fewer layers"
+            "sample_variance() needs finite values, got nan or inf: the simulation "
+            "overflowed; use a smaller scale or fewer layers."
         )
     d2 = (x - x.mean()) ** 2
     value = d2.sum() / (x.size - 1)
@@ -105,12 +106,8 @@ def sample_variance(x):
     return Estimate(float(value), float(se))
 
 
-def _check_number(value, name, *, positive=False):
-    if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, received {value!r}")
-    if value < 0 or (positive and value == 0):
-        raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}, received {value!r}")
-    return float(value)
+def _check_number(value, name):
+    return check_real(value, name, minimum=0.0, example=f"{name}=1.0")
 
 
 def product_variance(var_x, var_y, mean_x=0.0, mean_y=0.0):
@@ -138,17 +135,7 @@ def product_variance(var_x, var_y, mean_x=0.0, mean_y=0.0):
 
 
 def _layer_sizes(layer_sizes):
-    sizes = list(layer_sizes) if not isinstance(layer_sizes, (str, bytes)) else None
-    if (
-        sizes is None
-        or len(sizes) < 2
-        or not all(isinstance(n, Integral) and not isinstance(n, bool) and n >= 1 for n in sizes)
-    ):
-        raise ValueError(
-            f"layer_sizes must list at least 2 positive ints [n0, n1, ..., nL], received "
-            f"{layer_sizes!r}; e.g. [64, 100, 100, 10]"
-        )
-    return [int(n) for n in sizes]
+    return list(check_layer_sizes(layer_sizes))
 
 
 def _weight_vars(weight_vars, n_layers):
@@ -157,11 +144,11 @@ def _weight_vars(weight_vars, n_layers):
         v = np.full(n_layers, float(v))
     if v.shape != (n_layers,):
         raise ValueError(
-            f"weight_vars must be one number or one per layer ({n_layers}), received "
-            f"shape {v.shape}; e.g. weight_vars=1/100 or [1/64, 1/100, 1/100]"
+            f"weight_vars must be one number or one per layer ({n_layers}), got "
+            f"shape {v.shape}; e.g. weight_vars=1/100 or [1/64, 1/100, 1/100]."
         )
     if not np.isfinite(v).all() or (v < 0).any():
-        raise ValueError(f"weight_vars must be finite and >= 0, received {v.tolist()}")
+        raise ValueError(f"weight_vars must be finite and >= 0, got {v.tolist()}.")
     return v
 
 
@@ -213,7 +200,7 @@ def linear_variance_prediction(layer_sizes, weight_vars, var_x=1.0, *, direction
     if direction == "backward":
         factors = np.asarray(sizes[1:], dtype=np.float64) * v  # n[l] Var(W[l])
         return var_x * np.cumprod(factors[::-1])[::-1]
-    raise ValueError(f"direction must be 'forward' or 'backward', received {direction!r}")
+    raise unknown_name("direction", direction, ("forward", "backward"), noun="values")
 
 
 # Standard normal grid for E[f(sqrt(q) xi)], xi ~ N(0, 1): a fine trapezoid rule is
@@ -274,8 +261,8 @@ def mean_field_moments(activation, layer_sizes, weight_vars, second_moment_x=1.0
     forward = getattr(activation, "forward", None)
     if not callable(forward):
         raise TypeError(
-            f"activation must be a name like 'tanh' or an Activation, received "
-            f"{type(activation).__name__}"
+            f"activation must be a name like 'tanh' or an Activation, got "
+            f"{activation!r} of type {type(activation).__name__}."
         )
     sizes = _layer_sizes(layer_sizes)
     v = _weight_vars(weight_vars, len(sizes) - 1)

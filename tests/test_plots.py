@@ -75,7 +75,7 @@ def test_unknown_labels_get_a_stable_fallback_colour():
 
 
 def test_color_for_rejects_non_strings():
-    with pytest.raises(TypeError, match="must be a str, received int"):
+    with pytest.raises(TypeError, match="must be a str, got 3 of type int"):
         plots.color_for(3)
 
 
@@ -123,14 +123,14 @@ def test_layer_histograms_validates():
         plots.layer_histograms([[1.0, 2.0], [1.0, np.inf]])
     with pytest.raises(ValueError, match="layer 1 is empty"):
         plots.layer_histograms([[]])
-    with pytest.raises(ValueError, match="received 1 labels for 2 layers"):
+    with pytest.raises(ValueError, match="got 1 labels for 2 layers"):
         plots.layer_histograms([[1.0], [2.0]], labels=["x"])
-    with pytest.raises(ValueError, match="bins must be a positive int"):
+    with pytest.raises(ValueError, match="bins must be >= 1, got 0; e.g. bins=50"):
         plots.layer_histograms([[1.0]], bins=0)
     with pytest.raises(ValueError, match="low < high"):
         plots.layer_histograms([[1.0]], range=(1, -1))
     fig, axes = plt.subplots(3, 1)
-    with pytest.raises(ValueError, match="received 3 for 2 layers"):
+    with pytest.raises(ValueError, match="got 3 for 2 layers"):
         plots.layer_histograms([[1.0], [2.0]], axes=axes)
     plt.close("all")
 
@@ -265,13 +265,13 @@ def test_decision_boundary_regions_follow_the_network(ax, net, axis):
 
 def test_decision_boundary_validates(ax):
     X = np.zeros((3, 2))
-    with pytest.raises(ValueError, match=r"shape \(n, 2\), received \(3, 3\)"):
+    with pytest.raises(ValueError, match=r"shape \(n, 2\), got \(3, 3\)"):
         plots.decision_boundary(ax, Softmax2(), np.zeros((3, 3)), [0, 1, 0])
     with pytest.raises(ValueError, match=r"y must have shape \(3,\)"):
         plots.decision_boundary(ax, Softmax2(), X, [0, 1])
     with pytest.raises(ValueError, match="class labels"):
         plots.decision_boundary(ax, Softmax2(), X, [0.5, 1, 0])
-    with pytest.raises(ValueError, match="resolution must be an int >= 2"):
+    with pytest.raises(ValueError, match="resolution must be >= 2, got 1"):
         plots.decision_boundary(ax, Softmax2(), X, [0, 1, 0], resolution=1)
     with pytest.raises(TypeError, match=r"needs a network with \.forward"):
         plots.decision_boundary(ax, object(), X, [0, 1, 0])

@@ -1,7 +1,6 @@
 """Tests of initlib.stats: per-layer statistics and signal propagation against theory."""
 
 import math
-import time
 import warnings
 
 import numpy as np
@@ -100,7 +99,14 @@ def test_layer_stats_of_a_diverged_network_do_not_warn():
         s = layer_stats(net, np.ones((4, 3)), [0, 1, 0, 1])
         text = s.table()
     assert not np.isfinite(s.a_std[1]) and not np.isfinite(s.loss)
-    assert "inf" in text or "-" in text
+    # every cell shows its own value: non-finite stds as "inf", undefined entries as "-"
+    header, *rows = [line.split() for line in text.splitlines()]
+    assert [int(row[0]) for row in rows] == [1, 2, 3]
+    for name in ("a_std", "z_std", "saturated", "dead"):
+        column = [row[header.index(name)] for row in rows]
+        assert column == ["-" if np.isnan(v) else f"{v:.3g}" for v in getattr(s, name)], name
+    assert [row[header.index("saturated")] for row in rows] == ["-"] * 3   # ReLU: undefined
+    assert rows[0][header.index("a_std")] == "inf"                      # layer 1 overflowed
 
 
 # ---------------------------------------------------------------------------
@@ -184,29 +190,23 @@ def test_exploding_signal_propagation_is_quiet():
     assert np.isnan(s.grad_std[0])
 
 
-def test_signal_propagation_is_fast():
-    from threadpoolctl import threadpool_limits
-
-    signal_propagation("he_normal", "relu", width=32, depth=2)  # warm up
-    # CPU time of one BLAS thread, so that other jobs on a shared machine do not count:
-    # about 0.25 s on a 2-core x86_64 VM (wall time the same when the machine is idle)
-    with threadpool_limits(limits=1):
-        start = time.process_time()
-        signal_propagation("he_normal", "relu", width=256, depth=50, n_samples=512)
-        assert time.process_time() - start < 1.5
-
-
 def test_signal_propagation_errors():
     with pytest.raises(ValueError, match="needs depth="):
         signal_propagation("he_normal", "relu", width=10)
-    with pytest.raises(ValueError, match="depth must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match="depth must be >= 1, got 0; e.g. depth=50"):
         signal_propagation("he_normal", "relu", width=10, depth=0)
-    with pytest.raises(ValueError, match=r"width lists 3 layer sizes \(depth 2\) but depth=5"):
+    with pytest.raises(TypeError, match="depth must be an int, got 2.0 of type float"):
+        signal_propagation("he_normal", "relu", width=10, depth=2.0)
+    with pytest.raises(TypeError, match="width must be an int, got '8' of type str"):
+        signal_propagation("he_normal", "relu", width="8", depth=2)
+    with pytest.raises(ValueError, match=r"width lists 3 layer sizes \(depth 2\) but got depth=5"):
         signal_propagation("he_normal", "relu", width=[4, 4, 4], depth=5)
-    with pytest.raises(ValueError, match=r"width must be positive integers, got \[4, 0\]"):
+    with pytest.raises(ValueError, match=r"width must be positive, got \[4, 0\]"):
         signal_propagation("he_normal", "relu", width=[4, 0])
-    with pytest.raises(ValueError, match="input_std must be a positive finite number, got 0"):
+    with pytest.raises(ValueError, match="input_std must be > 0, got 0.0"):
         signal_propagation("he_normal", "relu", width=4, depth=2, input_std=0)
+    with pytest.raises(ValueError, match=r"init was given as a list of 3 entries, but the network needs 2"):
+        signal_propagation(["he_normal"] * 3, "relu", width=4, depth=2)
     with pytest.raises(ValueError, match=r"X must have shape \(n_samples, 4\), got \(3, 5\)"):
         signal_propagation("he_normal", "relu", width=4, depth=2, X=np.ones((3, 5)))
     with pytest.raises(ValueError, match="Unknown activation 'tahn'. Did you mean 'tanh'"):

@@ -93,8 +93,8 @@ def test_linear_prediction_matches_a_random_linear_network():
 @pytest.mark.parametrize(
     "sizes, var_w, match",
     [
-        ([10], 0.1, "at least 2 positive ints"),
-        ([10, 0, 5], 0.1, "at least 2 positive ints"),
+        ([10], 0.1, r"layer_sizes needs at least 2 entries \(inputs and outputs\), got \[10\]"),
+        ([10, 0, 5], 0.1, r"layer_sizes must be positive, got \[10, 0, 5\]"),
         ([10, 5, 5], [0.1, 0.1, 0.1], "one per layer \\(2\\)"),
         ([10, 5], -0.1, "finite and >= 0"),
     ],
@@ -105,7 +105,7 @@ def test_linear_prediction_errors(sizes, var_w, match):
 
 
 def test_linear_prediction_rejects_unknown_direction():
-    with pytest.raises(ValueError, match="'forward' or 'backward'"):
+    with pytest.raises(ValueError, match="Unknown direction 'sideways'. Valid values: forward, backward"):
         linear_variance_prediction([3, 3], 1.0, direction="sideways")
 
 

@@ -1,4 +1,4 @@
-"""initlib.lsuv: LSUV (Mishkin & Matas 2016) reaches unit variance, records what it did,
+"""initlib.lsuv_init: LSUV (Mishkin & Matas 2016) reaches unit variance, records what it did,
 recovers the analytic gains, and rejects bad input with clear messages."""
 
 import math
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import initlib
-from initlib.lsuv import LSUVRecord, lsuv
+from initlib.lsuv_init import LSUVRecord, lsuv
 
 
 @pytest.fixture(scope="module")
@@ -161,11 +161,11 @@ def test_record_table_and_repr(X):
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        (dict(tol=0), ValueError, "tol must be a positive finite number, got 0.0"),
-        (dict(tol=-0.1), ValueError, "tol must be a positive"),
-        (dict(tol=float("nan")), ValueError, "tol must be a positive"),
-        (dict(tol="0.1"), TypeError, "tol must be a positive number, got '0.1' of type str"),
-        (dict(target_var=0.0), ValueError, "target_var must be a positive"),
+        (dict(tol=0), ValueError, r"tol must be > 0, got 0.0; e.g. tol=0.1 \(the paper's Tol_var\)"),
+        (dict(tol=-0.1), ValueError, "tol must be > 0, got -0.1"),
+        (dict(tol=float("nan")), ValueError, "tol must be finite, got nan"),
+        (dict(tol="0.1"), TypeError, "tol must be a real number, got '0.1' of type str"),
+        (dict(target_var=0.0), ValueError, "target_var must be > 0, got 0.0"),
         (dict(max_iter=0), ValueError, "max_iter must be >= 1, got 0"),
         (dict(max_iter=2.5), TypeError, "max_iter must be an int, got 2.5"),
         (dict(max_iter=True), TypeError, "max_iter must be an int"),

@@ -45,8 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._blas import blas_threads_for
-from ._validation import (check_bool, check_choice, check_int, check_real, check_rng,
-                          is_number)
+from ._validation import check_bool, check_choice, check_int, check_real, check_rng
 from .optim import SGD, Adam
 
 __all__ = ["train", "History"]

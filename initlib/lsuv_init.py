@@ -55,13 +55,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from numbers import Integral, Real
 
 import numpy as np
 
-from . import initializers as _initializers
 from ._blas import small_matrix_kernel
-from ._errors import unknown_name
+from ._validation import check_bool, check_choice, check_int, check_real, check_rng
+from .initializers import orthogonal
 from .mlp import MLP
 
 __all__ = ["lsuv", "LSUVRecord"]
@@ -136,22 +135,6 @@ class LSUVRecord:
 # ---------------------------------------------------------------------------
 # Validation (the public boundary)
 # ---------------------------------------------------------------------------
-def _check_positive(value, name, example):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a positive number, got {value!r} of type "
-                        f"{type(value).__name__}; e.g. {example}.")
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}; e.g. {example}.")
-    return value
-
-
-def _check_flag(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r} of type {type(value).__name__}.")
-    return bool(value)
-
-
 def _check_inputs(net, X, tol, max_iter, target_var, where, orthogonal_init,
                   include_output, inplace):
     if not isinstance(net, MLP):
@@ -159,26 +142,21 @@ def _check_inputs(net, X, tol, max_iter, target_var, where, orthogonal_init,
             f"net must be an initlib.MLP, got {type(net).__name__}; build one with "
             f"initlib.MLP([n0, n1, ..., nL], activation=...)."
         )
-    X = net._check_X(X)
+    X = net.check_data(X)[0]
     if X.shape[0] < 2:
         raise ValueError(
             f"X has {X.shape[0]} example(s); LSUV measures a variance over a batch and needs "
             f"at least 2 (the more the better, e.g. a few hundred rows of training data)."
         )
-    tol = _check_positive(tol, "tol", "tol=0.1 (the paper's Tol_var)")
-    target_var = _check_positive(target_var, "target_var", "target_var=1.0")
-    if isinstance(max_iter, (bool, np.bool_)) or not isinstance(max_iter, Integral):
-        raise TypeError(f"max_iter must be an int, got {max_iter!r} of type "
-                        f"{type(max_iter).__name__}; e.g. max_iter=10 (the paper's T_max).")
-    if max_iter < 1:
-        raise ValueError(f"max_iter must be >= 1, got {max_iter!r}; e.g. max_iter=10.")
-    if where not in _WHERE:
-        raise unknown_name("where", where, _WHERE, "The layer's output before or after its "
-                           "activation function.", noun="values")
-    flags = [_check_flag(v, n) for v, n in ((orthogonal_init, "orthogonal_init"),
-                                            (include_output, "include_output"),
-                                            (inplace, "inplace"))]
-    return (X, tol, int(max_iter), target_var, *flags)
+    tol = check_real(tol, "tol", example="tol=0.1 (the paper's Tol_var)", positive=True)
+    target_var = check_real(target_var, "target_var", example="target_var=1.0", positive=True)
+    max_iter = check_int(max_iter, "max_iter", example="max_iter=10 (the paper's T_max)")
+    check_choice(where, "where", _WHERE, "The layer's output before or after its "
+                 "activation function.")
+    flags = [check_bool(v, n) for v, n in ((orthogonal_init, "orthogonal_init"),
+                                           (include_output, "include_output"),
+                                           (inplace, "inplace"))]
+    return (X, tol, max_iter, target_var, *flags)
 
 
 def _variance(v, layer):
@@ -284,14 +262,14 @@ def lsuv(net, X, *, tol=0.1, max_iter=10, target_var=1.0, where="preactivation",
     (X, tol, max_iter, target_var, orthogonal_init, include_output,
      inplace) = _check_inputs(net, X, tol, max_iter, target_var, where,
                               orthogonal_init, include_output, inplace)
-    rng = _initializers._check_rng(rng)
-    net._check_parameters()
+    rng = check_rng(rng)
+    net.parameters()                                       # checks shapes and dtypes
     if not inplace:
         net = net.copy()
     L = net.n_layers
     if orthogonal_init:
         for W, stream in zip(net.weights, rng.spawn(L)):
-            W[...] = _initializers.orthogonal(W.shape, rng=stream)
+            W[...] = orthogonal(W.shape, rng=stream)
 
     n_rescaled = L if include_output else L - 1
     out = {k: np.full(n_rescaled, np.nan) for k in ("var_before", "var_after", "scale")}

@@ -245,9 +245,9 @@ def test_optimizer_errors():
         SGD([0.1, -0.1])
     with pytest.raises(TypeError, match=r"lr \(the learning rate\) must be a real number, got '0.1' of type str"):
         Adam("0.1")
-    with pytest.raises(ValueError, match=r"betas\[1\] must be < 1, got 1.0"):
+    with pytest.raises(ValueError, match=r"betas\[1\] must be < 1.0, got 1.0"):
         Adam(0.1, betas=(0.9, 1.0))
-    with pytest.raises(ValueError, match=r"momentum must be >= 0, got -0.5"):
+    with pytest.raises(ValueError, match=r"momentum must be >= 0.0, got -0.5"):
         SGD(0.1, momentum=-0.5)
 
 
@@ -368,8 +368,8 @@ def test_history_repr_and_properties():
     (dict(epochs=2.5), TypeError, r"epochs must be an int, got 2.5 of type float"),
     (dict(batch_size=0), ValueError, r"batch_size must be >= 1, got 0"),
     (dict(batch_size=32.0), TypeError, r"batch_size must be an int or None, got 32.0"),
-    (dict(momentum=1.0), ValueError, r"momentum must be < 1, got 1.0"),
-    (dict(momentum=-0.5), ValueError, r"momentum must be >= 0, got -0.5"),
+    (dict(momentum=1.0), ValueError, r"momentum must be < 1.0, got 1.0"),
+    (dict(momentum=-0.5), ValueError, r"momentum must be >= 0.0, got -0.5"),
     (dict(optimizer="adamw"), ValueError, r"Unknown optimizer 'adamw'. Did you mean 'adam'\?"),
     (dict(optimizer=SGD(0.1)), ValueError, r"lr and momentum belong to the optimizer object"),
     (dict(optimizer="adam", momentum=0.9), ValueError, r"momentum applies to optimizer='sgd'"),
@@ -404,7 +404,7 @@ def test_docstring_examples_run():
     import doctest
     import importlib
 
-    module = importlib.import_module("initlib.train")  # initlib.train is the function
+    module = importlib.import_module("initlib.training")
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
 

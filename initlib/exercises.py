@@ -1,20 +1,22 @@
-"""Checkers for the chapters' code exercises.
+"""Exercise checks: each chapter's code exercise, graded (``initlib.check_*``).
 
-Each ``check_*`` function takes the reader's answer (usually a function), runs it
-on a few cases and either returns quietly with a short "correct" message or
+Each ``check_*`` function takes the reader's answer (a function), calls it on a few
+cases, and either prints one line starting with "Correct:" and returns None, or
 raises ``AssertionError`` with a message that says what is wrong and how to fix it.
+Typical slips (a variance instead of a std, the wrong fan, ...) are recognized and
+named. The checks are in chapter order; a new chapter adds its check at the end.
 """
 
 import numpy as np
 
 __all__ = [
-    "check_xavier_std",
-    "check_predicted_variances",
-    "check_row_spread",
-    "check_linear_growth",
-    "check_he_std",
-    "check_prior_bias",
-    "check_lsuv_step",
+    "check_row_spread",           # chapter 1
+    "check_linear_growth",        # chapter 2
+    "check_xavier_std",           # chapter 3
+    "check_predicted_variances",  # chapter 4
+    "check_he_std",               # chapter 5
+    "check_prior_bias",           # chapter 6
+    "check_lsuv_step",            # chapter 8
 ]
 
 
@@ -30,124 +32,42 @@ def _first_slip(got, slips, *, rtol=1e-6, atol=0.0):
     return None
 
 
-# --------------------------------------------------------------------------
-# Chapter 3 (What proper initialization is): Glorot & Bengio's std
-# --------------------------------------------------------------------------
-def _call_number(func, *args):
-    """``func(*args)`` as a float, or an AssertionError that says what came back."""
+def _explain(got, slips, prefix, otherwise, **tolerance):
+    """Raise the AssertionError for a wrong answer: the first matching slip, else ``otherwise``."""
+    if why := _first_slip(got, slips, **tolerance):
+        raise AssertionError(f"{prefix}: {why}.")
+    raise AssertionError(otherwise)
+
+
+def _number(value):
+    return float(value)
+
+
+def _numbers(value):
+    return np.asarray(value, dtype=float).ravel()
+
+
+def _matrix(value):
+    """A float array (not None, which numpy would turn into nan)."""
+    if value is None:
+        raise TypeError("None")
+    return np.asarray(value, dtype=float)
+
+
+def _call_reader(function, call, args, convert, fix, on_error=""):
+    """``convert(function(*args))``; whatever goes wrong becomes an AssertionError quoting ``call``.
+
+    The reader's code may raise anything or return anything: report it, never crash.
+    ``fix`` says what to return when the result cannot be converted.
+    """
     try:
-        value = func(*args)
+        value = function(*args)
     except Exception as exc:  # the reader's code: report, do not crash
-        raise AssertionError(
-            f"{getattr(func, '__name__', 'your function')}{args} raised "
-            f"{type(exc).__name__}: {exc}"
-        ) from exc
+        raise AssertionError(f"{call} raised {type(exc).__name__}: {exc}{on_error}") from exc
     try:
-        return float(value)
+        return convert(value)
     except (TypeError, ValueError):
-        raise AssertionError(
-            f"{getattr(func, '__name__', 'your function')}{args} returned "
-            f"{value!r}; return one number (a float)"
-        ) from None
-
-
-def check_xavier_std(xavier_std):
-    r"""Check ``xavier_std(fan_in, fan_out)``: the std of Glorot & Bengio's normal init.
-
-    The answer is :math:`\sqrt{2/(\mathrm{fan\_in} + \mathrm{fan\_out})}`. Typical
-    slips are named: the variance instead of the std, LeCun's ``1/fan_in``, the
-    backward-only ``1/fan_out``, a forgotten factor 2, the uniform limit.
-    """
-
-    cases = [(64, 100), (100, 10), (784, 256), (30, 30)]
-    got = [_call_number(xavier_std, fan_in, fan_out) for fan_in, fan_out in cases]
-    fi, fo = np.array(cases, dtype=float).T
-    want = np.sqrt(2.0 / (fi + fo))
-    if np.allclose(got, want, rtol=1e-6):
-        print(f"Correct: xavier_std(64, 100) = {want[0]:.4f}, "
-              f"against LeCun's sqrt(1/64) = {1 / 8:.4f}.")
-        return
-    slips = [
-        (2.0 / (fi + fo), "you returned the variance 2/(fan_in + fan_out), "
-         "not the standard deviation: take its square root"),
-        (np.sqrt(1.0 / fi), "you used fan_in only: sqrt(1/fan_in) is LeCun's "
-         "rule (what the source text calls Xavier); Glorot & Bengio average the fans: "
-         "2/(fan_in + fan_out)"),
-        (1.0 / fi, "you returned 1/fan_in, LeCun's variance; Glorot & Bengio's "
-         "std is sqrt(2/(fan_in + fan_out))"),
-        (np.sqrt(1.0 / fo), "you used fan_out only: sqrt(1/fan_out) keeps the "
-         "backward pass alone; Glorot & Bengio average the fans: 2/(fan_in + fan_out)"),
-        (np.sqrt(1.0 / (fi + fo)), "you forgot the factor 2: the variance is "
-         "2/(fan_in + fan_out), the inverse of the *average* fan"),
-        (np.sqrt(6.0 / (fi + fo)), "you returned the limit of the uniform "
-         "version, sqrt(6/(fan_in + fan_out)); the std is that limit divided by sqrt(3)"),
-        (np.sqrt(2.0) / (fi + fo), "you divided sqrt(2) by (fan_in + fan_out) "
-         "without its square root: std = sqrt(2 / (fan_in + fan_out))"),
-    ]
-    calls = ", ".join(f"xavier_std{c} = {g:.6g}" for c, g in zip(cases[:2], got))
-    if why := _first_slip(got, slips):
-        raise AssertionError(f"{calls}: {why}.")
-    k = int(np.argmax(~np.isclose(got, want, rtol=1e-6)))
-    raise AssertionError(
-        f"xavier_std{cases[k]} returned {got[k]:.6g}, expected {want[k]:.6g} "
-        f"= sqrt(2 / ({cases[k][0]} + {cases[k][1]})).")
-
-
-# --------------------------------------------------------------------------
-# Chapter 4 (Deriving Xavier initialization): the linear variance prediction
-# --------------------------------------------------------------------------
-def check_predicted_variances(predicted_variances):
-    r"""Check ``predicted_variances(layer_sizes, weight_vars, var_x)``.
-
-    It must return the linear theory's :math:`\mathrm{Var}(a^{[l]})` for the layers
-    :math:`l = 1..L` (one value each, input layer excluded):
-    :math:`\mathrm{Var}(a^{[l]}) = n^{[l-1]}\,\mathrm{Var}(W^{[l]})\,\mathrm{Var}(a^{[l-1]})`,
-    :math:`\mathrm{Var}(a^{[0]}) =` ``var_x``, for ``layer_sizes = [n0, ..., nL]`` and
-    ``weight_vars = [Var(W[1]), ..., Var(W[L])]``.
-    """
-
-    from .variance import linear_variance_prediction
-
-    cases = [([10, 40, 20, 5], [0.3, 0.05, 0.2], 2.0), ([100] * 5, [0.01] * 4, 1.0)]
-    for sizes, var_w, var_x in cases:
-        call = f"predicted_variances({sizes}, {var_w}, {var_x})"
-        try:
-            got = predicted_variances(list(sizes), list(var_w), var_x)
-        except Exception as exc:  # the reader's code: report, do not crash
-            raise AssertionError(f"{call} raised {type(exc).__name__}: {exc}") from exc
-        try:
-            got = np.asarray(got, dtype=float).ravel()
-        except (TypeError, ValueError):
-            raise AssertionError(f"{call} returned {got!r}; return a list of numbers") from None
-        want = linear_variance_prediction(sizes, var_w, var_x)
-        L = len(sizes) - 1
-        if got.size == L + 1 and np.allclose(got, np.r_[var_x, want]):
-            raise AssertionError(
-                f"{call} returned {L + 1} values starting with Var(x) = {var_x}: return the "
-                f"layers 1..L only ({L} values), not the input layer.")
-        if got.size != L:
-            raise AssertionError(
-                f"{call} returned {got.size} value(s); expected one per layer l = 1..{L} "
-                f"({L} values), e.g. {np.round(want, 6).tolist()}.")
-        if np.allclose(got, want, rtol=1e-6):
-            continue
-        slips = [
-            (np.sqrt(want), "you returned standard deviations; return the variances"),
-            (want / var_x, f"you left out Var(x) = {var_x}: the product of the factors "
-             "n[l-1] Var(W[l]) multiplies the input variance"),
-            (var_x * np.asarray(sizes[:-1]) * np.asarray(var_w), "each value must multiply "
-             "the previous layer's variance (a cumulative product), not only Var(x)"),
-            (var_x * np.cumprod(np.asarray(sizes[1:]) * np.asarray(var_w)), "you multiplied by "
-             "n[l], the layer's own width (fan_out); the forward pass sums over the n[l-1] "
-             "inputs of each unit (fan_in)"),
-        ]
-        if why := _first_slip(got, slips):
-            raise AssertionError(f"{call} returned {np.round(got, 6).tolist()}: {why}.")
-        raise AssertionError(
-            f"{call} returned {np.round(got, 6).tolist()}, expected "
-            f"{np.round(want, 6).tolist()}: Var(a[l]) = n[l-1] * Var(W[l]) * Var(a[l-1]).")
-    print("Correct: for widths [10, 40, 20, 5] the variance goes 2.0 -> "
-          + " -> ".join(f"{v:g}" for v in linear_variance_prediction(*cases[0])) + ".")
+        raise AssertionError(f"{call} returned {value!r}; {fix}") from None
 
 
 
@@ -174,19 +94,10 @@ def check_row_spread(row_spread):
         "a random 5x3 matrix": rng.normal(size=(5, 3)),
         "a random 3x6 matrix": rng.normal(size=(3, 6)),
     }
-    got = {}
-    for name, W in cases.items():
-        try:
-            value = row_spread(W.copy())
-        except Exception as exc:  # the reader's code: report, do not crash
-            raise AssertionError(
-                f"row_spread({name}) raised {type(exc).__name__}: {exc}") from exc
-        try:
-            got[name] = float(value)
-        except (TypeError, ValueError):
-            raise AssertionError(
-                f"row_spread({name}) returned {value!r}; return one number (a float), "
-                "the largest difference over all columns") from None
+    got = {name: _call_reader(row_spread, f"row_spread({name})", (W.copy(),), _number,
+                              "return one number (a float), the largest difference over "
+                              "all columns")
+           for name, W in cases.items()}
     want = {name: float(np.ptp(W, axis=0).max()) for name, W in cases.items()}
     if all(np.isclose(got[k], want[k], rtol=1e-9, atol=1e-12) for k in cases):
         print("Correct: 0.0 for identical units, 0.7 when one unit differs by 0.7 in one weight.")
@@ -215,6 +126,153 @@ def check_row_spread(row_spread):
 
 
 # --------------------------------------------------------------------------
+# Chapter 2 (Vanishing and exploding signals): growth in a deep linear net
+# --------------------------------------------------------------------------
+def check_linear_growth(predicted_std):
+    r"""Check ``predicted_std(sigma, n, depth, input_std)``: the std of each layer of a deep linear net.
+
+    For a linear network of width ``n`` whose weights are i.i.d. with mean 0 and
+    std ``sigma``, and an input with std ``input_std``, the answer is
+    :math:`\mathrm{std}(a^{[l]}) = \mathrm{input\_std}\,(\sigma\sqrt{n})^{l}` for
+    :math:`l = 1..\mathrm{depth}` (one value per layer, input excluded). Typical
+    slips are named: variances, :math:`\sigma n` or :math:`\sigma/\sqrt n`, an
+    exponent off by one, the input std forgotten, the input layer included, one
+    layer's factor not compounded.
+    """
+
+    cases = [(0.1, 64, 5, 1.0), (0.05, 100, 4, 2.0), (0.3, 16, 6, 1.5)]
+    for sigma, n, depth, input_std in cases:
+        call = f"predicted_std(sigma={sigma}, n={n}, depth={depth}, input_std={input_std})"
+        got = _call_reader(predicted_std, call, (sigma, n, depth, input_std), _numbers,
+                           "return one number per layer")
+        l = np.arange(1, depth + 1)
+        g = sigma * np.sqrt(n)
+        want = input_std * g ** l
+        if got.size == depth + 1 and np.allclose(got, np.r_[input_std, want], rtol=1e-9):
+            raise AssertionError(
+                f"{call} returned {depth + 1} values starting with the input's std "
+                f"{input_std}: return the layers l = 1..{depth} only.")
+        if got.size != depth:
+            raise AssertionError(
+                f"{call} returned {got.size} value(s); expected one per layer l = 1..{depth}, "
+                f"e.g. {np.round(want, 6).tolist()}.")
+        if np.allclose(got, want, rtol=1e-9):
+            continue
+        slips = [
+            (input_std**2 * (sigma**2 * n) ** l, "you returned variances; the question asks "
+             "for standard deviations (take the square root: the factor is sigma*sqrt(n))"),
+            (input_std * (sigma * n) ** l, "you used sigma * n as the factor per layer; a sum "
+             "of n independent terms has variance n * sigma^2 * Var(a), so its std grows by "
+             "sigma * sqrt(n)"),
+            (input_std * (sigma / np.sqrt(n)) ** l, "you divided by sqrt(n); the n terms of the "
+             "sum add up, so the std is multiplied by sigma * sqrt(n)"),
+            (input_std * g ** (l - 1), "your exponent is off by one: layer 1 already "
+             "multiplies the input's std by sigma * sqrt(n), so layer l has (sigma*sqrt(n))**l"),
+            (g ** l, f"you left out the input's std ({input_std}): every layer multiplies it"),
+            (input_std * g * np.ones(depth), "you applied the factor once; each layer multiplies "
+             "the previous layer's std again, so the factors compound: (sigma*sqrt(n))**l"),
+        ]
+        _explain(got, slips, f"{call} returned {np.round(got, 6).tolist()}",
+                 f"{call} returned {np.round(got, 6).tolist()}, expected "
+                 f"{np.round(want, 6).tolist()} = input_std * (sigma * sqrt(n))**l.", rtol=1e-9)
+    print("Correct: with sigma * sqrt(n) = 0.8 the std after 5 layers is 0.8**5 = 0.328 of the "
+          "input's; the critical scale is sigma = 1/sqrt(n).")
+
+
+# --------------------------------------------------------------------------
+# Chapter 3 (What proper initialization is): Glorot & Bengio's std
+# --------------------------------------------------------------------------
+def check_xavier_std(xavier_std):
+    r"""Check ``xavier_std(fan_in, fan_out)``: the std of Glorot & Bengio's normal init.
+
+    The answer is :math:`\sqrt{2/(\mathrm{fan\_in} + \mathrm{fan\_out})}`. Typical
+    slips are named: the variance instead of the std, LeCun's ``1/fan_in``, the
+    backward-only ``1/fan_out``, a forgotten factor 2, the uniform limit.
+    """
+
+    cases = [(64, 100), (100, 10), (784, 256), (30, 30)]
+    got = [_call_reader(xavier_std, f"xavier_std{case}", case, _number,
+                        "return one number (a float)") for case in cases]
+    fi, fo = np.array(cases, dtype=float).T
+    want = np.sqrt(2.0 / (fi + fo))
+    if np.allclose(got, want, rtol=1e-6):
+        print(f"Correct: xavier_std(64, 100) = {want[0]:.4f}, "
+              f"against LeCun's sqrt(1/64) = {1 / 8:.4f}.")
+        return
+    slips = [
+        (2.0 / (fi + fo), "you returned the variance 2/(fan_in + fan_out), "
+         "not the standard deviation: take its square root"),
+        (np.sqrt(1.0 / fi), "you used fan_in only: sqrt(1/fan_in) is LeCun's "
+         "rule (what the source text calls Xavier); Glorot & Bengio average the fans: "
+         "2/(fan_in + fan_out)"),
+        (1.0 / fi, "you returned 1/fan_in, LeCun's variance; Glorot & Bengio's "
+         "std is sqrt(2/(fan_in + fan_out))"),
+        (np.sqrt(1.0 / fo), "you used fan_out only: sqrt(1/fan_out) keeps the "
+         "backward pass alone; Glorot & Bengio average the fans: 2/(fan_in + fan_out)"),
+        (np.sqrt(1.0 / (fi + fo)), "you forgot the factor 2: the variance is "
+         "2/(fan_in + fan_out), the inverse of the *average* fan"),
+        (np.sqrt(6.0 / (fi + fo)), "you returned the limit of the uniform "
+         "version, sqrt(6/(fan_in + fan_out)); the std is that limit divided by sqrt(3)"),
+        (np.sqrt(2.0) / (fi + fo), "you divided sqrt(2) by (fan_in + fan_out) "
+         "without its square root: std = sqrt(2 / (fan_in + fan_out))"),
+    ]
+    calls = ", ".join(f"xavier_std{c} = {g:.6g}" for c, g in zip(cases[:2], got))
+    k = int(np.argmax(~np.isclose(got, want, rtol=1e-6)))
+    _explain(got, slips, calls,
+             f"xavier_std{cases[k]} returned {got[k]:.6g}, expected {want[k]:.6g} "
+             f"= sqrt(2 / ({cases[k][0]} + {cases[k][1]})).")
+
+
+# --------------------------------------------------------------------------
+# Chapter 4 (Deriving Xavier initialization): the linear variance prediction
+# --------------------------------------------------------------------------
+def check_predicted_variances(predicted_variances):
+    r"""Check ``predicted_variances(layer_sizes, weight_vars, var_x)``.
+
+    It must return the linear theory's :math:`\mathrm{Var}(a^{[l]})` for the layers
+    :math:`l = 1..L` (one value each, input layer excluded):
+    :math:`\mathrm{Var}(a^{[l]}) = n^{[l-1]}\,\mathrm{Var}(W^{[l]})\,\mathrm{Var}(a^{[l-1]})`,
+    :math:`\mathrm{Var}(a^{[0]}) =` ``var_x``, for ``layer_sizes = [n0, ..., nL]`` and
+    ``weight_vars = [Var(W[1]), ..., Var(W[L])]``.
+    """
+
+    from .variance import linear_variance_prediction
+
+    cases = [([10, 40, 20, 5], [0.3, 0.05, 0.2], 2.0), ([100] * 5, [0.01] * 4, 1.0)]
+    for sizes, var_w, var_x in cases:
+        call = f"predicted_variances({sizes}, {var_w}, {var_x})"
+        got = _call_reader(predicted_variances, call, (list(sizes), list(var_w), var_x),
+                           _numbers, "return a list of numbers")
+        want = linear_variance_prediction(sizes, var_w, var_x)
+        L = len(sizes) - 1
+        if got.size == L + 1 and np.allclose(got, np.r_[var_x, want]):
+            raise AssertionError(
+                f"{call} returned {L + 1} values starting with Var(x) = {var_x}: return the "
+                f"layers 1..L only ({L} values), not the input layer.")
+        if got.size != L:
+            raise AssertionError(
+                f"{call} returned {got.size} value(s); expected one per layer l = 1..{L} "
+                f"({L} values), e.g. {np.round(want, 6).tolist()}.")
+        if np.allclose(got, want, rtol=1e-6):
+            continue
+        slips = [
+            (np.sqrt(want), "you returned standard deviations; return the variances"),
+            (want / var_x, f"you left out Var(x) = {var_x}: the product of the factors "
+             "n[l-1] Var(W[l]) multiplies the input variance"),
+            (var_x * np.asarray(sizes[:-1]) * np.asarray(var_w), "each value must multiply "
+             "the previous layer's variance (a cumulative product), not only Var(x)"),
+            (var_x * np.cumprod(np.asarray(sizes[1:]) * np.asarray(var_w)), "you multiplied by "
+             "n[l], the layer's own width (fan_out); the forward pass sums over the n[l-1] "
+             "inputs of each unit (fan_in)"),
+        ]
+        _explain(got, slips, f"{call} returned {np.round(got, 6).tolist()}",
+                 f"{call} returned {np.round(got, 6).tolist()}, expected "
+                 f"{np.round(want, 6).tolist()}: Var(a[l]) = n[l-1] * Var(W[l]) * Var(a[l-1]).")
+    print("Correct: for widths [10, 40, 20, 5] the variance goes 2.0 -> "
+          + " -> ".join(f"{v:g}" for v in linear_variance_prediction(*cases[0])) + ".")
+
+
+# --------------------------------------------------------------------------
 # Chapter 5 (He initialization): the std of He init for (leaky) ReLU
 # --------------------------------------------------------------------------
 def check_he_std(he_std):
@@ -228,14 +286,15 @@ def check_he_std(he_std):
     """
 
     cases = [(100, 0.0), (256, 0.2), (64, 0.5), (50, 1.0)]
-    got = np.array([_call_number(he_std, n, a) for n, a in cases])
+    got = np.array([_call_reader(he_std, f"he_std{case}", case, _number,
+                                 "return one number (a float)") for case in cases])
     try:
         he_std(100)
     except TypeError as exc:
         raise AssertionError(
             f"he_std(100) raised TypeError: {exc}; give slope a default, "
             "def he_std(fan_in, slope=0.0), so that he_std(fan_in) is plain ReLU") from exc
-    default = _call_number(he_std, 100)
+    default = _call_reader(he_std, "he_std(100,)", (100,), _number, "return one number (a float)")
     n, a = np.array(cases, dtype=float).T
     want = np.sqrt(2.0 / ((1 + a**2) * n))
     if np.allclose(got, want, rtol=1e-6):
@@ -265,12 +324,10 @@ def check_he_std(he_std):
          "root: std = sqrt(2 / ((1 + slope^2) * fan_in))"),
     ]
     calls = ", ".join(f"he_std{c} = {g:.6g}" for c, g in zip(cases[:2], got))
-    if why := _first_slip(got, slips):
-        raise AssertionError(f"{calls}: {why}.")
     k = int(np.argmax(~np.isclose(got, want, rtol=1e-6)))
-    raise AssertionError(
-        f"he_std{cases[k]} returned {got[k]:.6g}, expected {want[k]:.6g} "
-        f"= sqrt(2 / ((1 + {cases[k][1]}**2) * {cases[k][0]})).")
+    _explain(got, slips, calls,
+             f"he_std{cases[k]} returned {got[k]:.6g}, expected {want[k]:.6g} "
+             f"= sqrt(2 / ((1 + {cases[k][1]}**2) * {cases[k][0]})).")
 
 
 # --------------------------------------------------------------------------
@@ -299,15 +356,8 @@ def check_prior_bias(prior_bias):
     for y in cases:
         k = int(y.max()) + 1
         call = f"prior_bias(y, {k}) for class counts {np.bincount(y, minlength=k).tolist()}"
-        try:
-            got = prior_bias(y.copy(), k)
-        except Exception as exc:  # the reader's code: report, do not crash
-            raise AssertionError(f"{call} raised {type(exc).__name__}: {exc}") from exc
-        try:
-            got = np.asarray(got, dtype=float).ravel()
-        except (TypeError, ValueError):
-            raise AssertionError(f"{call} returned {got!r}; return an array of "
-                                 "numbers, one bias per class") from None
+        got = _call_reader(prior_bias, call, (y.copy(), k), _numbers,
+                           "return an array of numbers, one bias per class")
         if got.size != k:
             raise AssertionError(f"{call} returned {got.size} value(s); return one bias "
                                  f"per class ({k}).")
@@ -329,76 +379,12 @@ def check_prior_bias(prior_bias):
             (lambda: np.zeros(k), "zero biases predict every class with probability "
              "1/n_classes; the prior needs log p"),
         ]
-        if why := _first_slip(got, slips):
-            raise AssertionError(f"{call}: {why}.")
-        raise AssertionError(
-            f"{call} returned {np.round(got, 4).tolist()}, whose softmax is "
-            f"{np.round(softmax(got), 4).tolist()}; it should equal the class "
-            f"frequencies {np.round(p, 4).tolist()}: b = log p (plus any constant).")
+        _explain(got, slips, call,
+                 f"{call} returned {np.round(got, 4).tolist()}, whose softmax is "
+                 f"{np.round(softmax(got), 4).tolist()}; it should equal the class "
+                 f"frequencies {np.round(p, 4).tolist()}: b = log p (plus any constant).")
     print("Correct: softmax(b) equals the class frequencies, e.g. [0.05, 0.15, 0.8]; "
           "adding a constant to every b gives the same softmax.")
-
-
-# --------------------------------------------------------------------------
-# Chapter 2 (Vanishing and exploding signals): growth in a deep linear net
-# --------------------------------------------------------------------------
-def check_linear_growth(predicted_std):
-    r"""Check ``predicted_std(sigma, n, depth, input_std)``: the std of each layer of a deep linear net.
-
-    For a linear network of width ``n`` whose weights are i.i.d. with mean 0 and
-    std ``sigma``, and an input with std ``input_std``, the answer is
-    :math:`\mathrm{std}(a^{[l]}) = \mathrm{input\_std}\,(\sigma\sqrt{n})^{l}` for
-    :math:`l = 1..\mathrm{depth}` (one value per layer, input excluded). Typical
-    slips are named: variances, :math:`\sigma n` or :math:`\sigma/\sqrt n`, an
-    exponent off by one, the input std forgotten, the input layer included, one
-    layer's factor not compounded.
-    """
-
-    cases = [(0.1, 64, 5, 1.0), (0.05, 100, 4, 2.0), (0.3, 16, 6, 1.5)]
-    for sigma, n, depth, input_std in cases:
-        call = f"predicted_std(sigma={sigma}, n={n}, depth={depth}, input_std={input_std})"
-        try:
-            got = predicted_std(sigma, n, depth, input_std)
-        except Exception as exc:  # the reader's code: report, do not crash
-            raise AssertionError(f"{call} raised {type(exc).__name__}: {exc}") from exc
-        try:
-            got = np.asarray(got, dtype=float).ravel()
-        except (TypeError, ValueError):
-            raise AssertionError(f"{call} returned {got!r}; return one number per layer") from None
-        l = np.arange(1, depth + 1)
-        g = sigma * np.sqrt(n)
-        want = input_std * g ** l
-        if got.size == depth + 1 and np.allclose(got, np.r_[input_std, want], rtol=1e-9):
-            raise AssertionError(
-                f"{call} returned {depth + 1} values starting with the input's std "
-                f"{input_std}: return the layers l = 1..{depth} only.")
-        if got.size != depth:
-            raise AssertionError(
-                f"{call} returned {got.size} value(s); expected one per layer l = 1..{depth}, "
-                f"e.g. {np.round(want, 6).tolist()}.")
-        if np.allclose(got, want, rtol=1e-9):
-            continue
-        slips = [
-            (input_std**2 * (sigma**2 * n) ** l, "you returned variances; the question asks "
-             "for standard deviations (take the square root: the factor is sigma*sqrt(n))"),
-            (input_std * (sigma * n) ** l, "you used sigma * n as the factor per layer; a sum "
-             "of n independent terms has variance n * sigma^2 * Var(a), so its std grows by "
-             "sigma * sqrt(n)"),
-            (input_std * (sigma / np.sqrt(n)) ** l, "you divided by sqrt(n); the n terms of the "
-             "sum add up, so the std is multiplied by sigma * sqrt(n)"),
-            (input_std * g ** (l - 1), "your exponent is off by one: layer 1 already "
-             "multiplies the input's std by sigma * sqrt(n), so layer l has (sigma*sqrt(n))**l"),
-            (g ** l, f"you left out the input's std ({input_std}): every layer multiplies it"),
-            (input_std * g * np.ones(depth), "you applied the factor once; each layer multiplies "
-             "the previous layer's std again, so the factors compound: (sigma*sqrt(n))**l"),
-        ]
-        if why := _first_slip(got, slips, rtol=1e-9):
-            raise AssertionError(f"{call} returned {np.round(got, 6).tolist()}: {why}.")
-        raise AssertionError(
-            f"{call} returned {np.round(got, 6).tolist()}, expected "
-            f"{np.round(want, 6).tolist()} = input_std * (sigma * sqrt(n))**l.")
-    print("Correct: with sigma * sqrt(n) = 0.8 the std after 5 layers is 0.8**5 = 0.328 of the "
-          "input's; the critical scale is sigma = 1/sqrt(n).")
 
 
 # --------------------------------------------------------------------------
@@ -425,24 +411,11 @@ def check_lsuv_step(lsuv_step):
             (rng.normal(size=(8, 6)), 3.0 + rng.normal(size=(400, 6))),
     }
     for name, (W, A) in cases.items():
-        W_in = W.copy()
-        try:
-            got = lsuv_step(W_in, A.copy())
-        except Exception as exc:  # the reader's code: report, do not crash
-            raise AssertionError(
-                f"lsuv_step({name}) raised {type(exc).__name__}: {exc}. Remember the "
-                f"shapes: W is (fan_out, fan_in), A is (batch, fan_in), Z = A @ W.T."
-            ) from exc
-        if got is None:
-            raise AssertionError(
-                f"lsuv_step({name}) returned None; return the rescaled matrix "
-                f"(e.g. `return W / np.sqrt(var)`).")
-        try:
-            got = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            raise AssertionError(
-                f"lsuv_step({name}) returned {type(got).__name__}; return an array shaped "
-                f"like W, {W.shape}.") from None
+        got = _call_reader(lsuv_step, f"lsuv_step({name})", (W.copy(), A.copy()), _matrix,
+                           f"return the rescaled matrix, an array shaped like W, {W.shape} "
+                           f"(e.g. `return W / np.sqrt(var)`).",
+                           on_error=". Remember the shapes: W is (fan_out, fan_in), A is "
+                                    "(batch, fan_in), Z = A @ W.T.")
         if got.shape != W.shape:
             raise AssertionError(
                 f"lsuv_step({name}) returned an array of shape {got.shape}; it must have "
@@ -465,12 +438,9 @@ def check_lsuv_step(lsuv_step):
             (W / np.sqrt(np.mean(Z**2)), "you used the mean square of Z, not its variance; "
              "they differ as soon as Z's mean is not 0: use Z.var()"),
         ]
-        if why := _first_slip(got, slips, rtol=1e-9):
-            raise AssertionError(f"lsuv_step({name}): {why}.")
-        var_out = float((A @ got.T).var())
-        raise AssertionError(
-            f"lsuv_step({name}) returned a matrix for which Var(A @ W.T) = {var_out:.6g}; "
-            f"expected 1, reached with W / sqrt(Var(A @ W.T)) (one number for the whole "
-            f"matrix).")
+        _explain(got, slips, f"lsuv_step({name})",
+                 f"lsuv_step({name}) returned a matrix for which Var(A @ W.T) = "
+                 f"{float((A @ got.T).var()):.6g}; expected 1, reached with "
+                 f"W / sqrt(Var(A @ W.T)) (one number for the whole matrix).", rtol=1e-9)
     print("Correct: one division by the output's standard deviation gives Var(Z) = 1 exactly "
           "(with zero biases); LSUV repeats it layer by layer, from the input up.")
