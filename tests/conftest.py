@@ -20,6 +20,8 @@ Any test module in ``tests/`` may use these (the explorer's browser test does):
 
 Under pytest-xdist every worker process would build its own book; the workers of one
 session share a single build instead (a lock file in the session's shared temporary folder).
+The default run uses xdist (``-n 2 --dist loadscope``, pyproject.toml); the hooks at the end
+order the work for it and bring the build's time back to the summary.
 """
 
 from __future__ import annotations
@@ -196,10 +198,61 @@ def book_build(tmp_path_factory) -> BookBuild:
             shutil.rmtree(out)
         build = _run_build(out)
         record.write_text(json.dumps({**build.__dict__, "html": str(build.html)}))
+        _BUILDS.append(build)
         return build
 
 
+#: The builds this process ran (an xdist worker hands its own to the controller at the end).
 _BUILDS: list[BookBuild] = []
+
+
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)  # set on xdist workers only
+    if workeroutput is not None and _BUILDS:
+        workeroutput["book_builds"] = [{**b.__dict__, "html": str(b.html)} for b in _BUILDS]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """xdist controller: collect the build a worker ran, for the summary below."""
+    for data in getattr(node, "workeroutput", {}).get("book_builds", []):
+        _BUILDS.append(BookBuild(**{**data, "html": Path(data["html"])}))
+
+
+#: Scheduling under pytest-xdist. ``--dist loadscope`` hands each worker whole scopes (a test
+#: module, a test class, a notebook's cells) and, with ``--no-loadscope-reorder``, in the
+#: order collected. That order is set here: the book build first (the longest single
+#: task), then Binder's fresh environment, the notebooks (nbval, and the perturbed runs of
+#: test_robustness.py), the unit tests, and last the browser tests, which need the build
+#: and would otherwise hold a worker while they wait for it. Without xdist the order only
+#: changes which failures come first.
+def _schedule_rank(item) -> int:
+    if item.get_closest_marker("browser"):
+        return 5
+    if item.get_closest_marker("book"):
+        return 0
+    if item.get_closest_marker("binder"):
+        return 1
+    cls = getattr(item, "cls", None)  # nbval's cells are not Python test functions
+    if item.path.suffix == ".ipynb" or (cls is not None and cls.__name__.startswith("TestPerturbed_")):
+        return 2
+    return 3
+
+
+def pytest_collection_modifyitems(session, config, items):
+    items.sort(key=_schedule_rank)  # stable: a module's or a notebook's order is kept
+
+
+def pytest_report_header(config):
+    """Which BLAS this machine runs: the kernel decides the last bits of every result."""
+    try:
+        import numpy  # noqa: F401  (loads its BLAS)
+        from threadpoolctl import threadpool_info
+    except ImportError:  # pragma: no cover
+        return None
+    blas = [f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture', '?')}, "
+            f"{i.get('num_threads')} threads)" for i in threadpool_info() if i.get("user_api") == "blas"]
+    return "BLAS: " + ("; ".join(blas) or "none found")
 
 
 def pytest_terminal_summary(terminalreporter):
