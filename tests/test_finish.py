@@ -375,10 +375,14 @@ def prose_of_markdown(text: str) -> str:
     return re.sub(r"(?m)^\s*>.*$", _blank, text)
 
 
+#: The end of a sentence: a full stop that does not end "et al.", "e.g.", "i.e.", "cf.", "vs.", or a paragraph.
+_SENTENCE_END = re.compile(r"(?<!et al)(?<!e\.g)(?<!i\.e)(?<!\bcf)(?<!\bvs)[.!?]\s+|\n\s*\n")
+
+
 def _sentence(text: str, start: int, end: int) -> str:
-    left = max(text.rfind(". ", 0, start), text.rfind("\n\n", 0, start))
-    right = min([i for i in (text.find(". ", end), text.find("\n\n", end)) if i >= 0] or [len(text)])
-    return text[left + 1:right]
+    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    right = next((m.start() for m in _SENTENCE_END.finditer(text, end)), len(text))
+    return text[left:right]
 
 
 def _inside_quotation(text: str, start: int) -> bool:
@@ -698,6 +702,7 @@ def test_notation_check_fails_on_each_forbidden_variant(text, rule):
         r"with $\delta$ now the gradient with respect to $z$; $\delta^{[l]}$ the gradient with respect to the pre-activation",
         r"$q^{[l]}$ converges to $q^*$, $c^{[l]} \to c^*$, $\chi = \sigma_w^2 \mathbb{E}[f'(z)^2]$; $c^{L-l}$ and $c^l$ for $W = cI$",
         r"Poole et al.'s notation has $\chi_1$ and $q^l$ for our $\chi$ and $q^{[l]}$",
+        r"It is $\chi$, the quantity Poole et al. call $\chi_1$. It grows.",
         r"the standard normal density $\varphi(z)$ and its CDF $\Phi(b)$, $\varphi'(t) = -t\varphi(t)$",
         r'LeCun et al. recommend weights with "standard deviation $\sigma_w = m^{-1/2}$ where $m$ is the fan-in"',
         "> their standard deviation $\\sigma_w = m^{-1/2}$ (a quotation)",
@@ -707,6 +712,14 @@ def test_notation_check_fails_on_each_forbidden_variant(text, rule):
 )
 def test_notation_check_passes_the_book_notation(text):
     assert notation_problems([doc(md(text))]) == []
+
+
+def test_notation_check_exempts_only_the_translating_sentence():
+    text = r"Poole et al. call it $\chi_1$, e.g. at the edge. Here $\chi_1$ is wrong. And $g = 2$."
+    problems = notation_problems([doc(md(text))])
+    assert len(problems) == 2, problems
+    assert any("[mean-field-papers-notation]" in p and "chi_1$ is wrong" in p for p in problems), problems
+    assert any("[g-as-gain]" in p for p in problems), problems
 
 
 def test_notation_check_reads_labels_in_code_and_captions_but_not_code():
