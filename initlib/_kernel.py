@@ -9,17 +9,9 @@ child ``rng.spawn(L)[l - 1]``, split again into a weight stream and a bias strea
 at the end, leaves the other layers' draws unchanged.
 
 Forward, layer :math:`l = 1..L`:
-:math:`z^{[l]} = a^{[l-1]} W^{[l]\top} + b^{[l]}`, :math:`a^{[l]} = f^{[l]}(z^{[l]})`.
-
-Backward, from :math:`\delta^{[L]} = \partial J/\partial z^{[L]}` down, the chain rule
-one line per step:
-
-.. math::
-
-    \frac{\partial J}{\partial W^{[l]}} = \delta^{[l]\top} a^{[l-1]},\quad
-    \frac{\partial J}{\partial b^{[l]}} = \textstyle\sum_{\rm batch} \delta^{[l]},\quad
-    \frac{\partial J}{\partial a^{[l-1]}} = \delta^{[l]} W^{[l]},\quad
-    \delta^{[l-1]} = \frac{\partial J}{\partial a^{[l-1]}} \odot f'(z^{[l-1]}).
+:math:`z^{[l]} = a^{[l-1]} W^{[l]\top} + b^{[l]}`, :math:`a^{[l]} = f^{[l]}(z^{[l]})`;
+backward, from :math:`\delta^{[L]} = \partial J/\partial z^{[L]}` down, the chain rule
+one line per step, as written out in :mod:`initlib.mlp`'s docstring.
 """
 
 from __future__ import annotations

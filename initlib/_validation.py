@@ -23,7 +23,7 @@ import numpy as np
 
 __all__ = [
     "unknown_name", "is_number", "check_real", "check_int", "check_bool", "check_choice",
-    "check_rng", "check_shape", "check_layer_sizes", "check_dtype", "check_finite",
+    "check_name", "check_rng", "check_shape", "check_layer_sizes", "check_dtype", "check_finite",
     "check_numeric_array", "check_sequence_length", "check_callable",
 ]
 
@@ -113,6 +113,20 @@ def check_choice(value, name, choices, how="", *, noun="values"):
     if not known:
         raise unknown_name(name, value, choices, how, noun=noun)
     return value
+
+
+def check_name(name, kind, valid, how="", *, alternative=None):
+    """``name`` if it is one of ``valid``: TypeError if it is not a str, else :func:`unknown_name`.
+
+    ``alternative`` names what else the caller accepts instead of a name (e.g. "an
+    Activation"); ``how`` ends the unknown-name message.
+    """
+    if not isinstance(name, str):
+        other = f" or {alternative}" if alternative else ""
+        raise TypeError(f"{kind} must be a name (str){other}, got {_got(name)}.")
+    if name not in valid:
+        raise unknown_name(kind, name, valid, how)
+    return name
 
 
 def check_callable(value, name, example):

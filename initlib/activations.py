@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._validation import check_real, unknown_name
+from ._validation import check_name, check_real
 
 __all__ = [
     "Activation",
@@ -310,17 +310,8 @@ def gain(nonlinearity, param=None):
                 f"gain({nonlinearity.name!r}, {param!r})."
             )
         return nonlinearity.gain
-    if not isinstance(nonlinearity, str):
-        raise TypeError(
-            f"nonlinearity must be a name (str) or an Activation, got "
-            f"{nonlinearity!r} of type {type(nonlinearity).__name__}; "
-            f"e.g. gain('relu')."
-        )
-    name = nonlinearity
-    if name not in _GAIN_NAMES:
-        raise unknown_name(
-            "nonlinearity", name, _GAIN_NAMES, "Pass one of them, e.g. gain('tanh')."
-        )
+    name = check_name(nonlinearity, "nonlinearity", _GAIN_NAMES,
+                      "Pass one of them, e.g. gain('tanh').", alternative="an Activation")
     if name == "leaky_relu":
         slope = _check_slope(param)
         return math.sqrt(2.0 / (1 + slope**2))
@@ -436,18 +427,8 @@ def get_activation(name, param=None):
                 f"drop param=, or pass the name: get_activation({name.name!r}, {param!r})."
             )
         return name
-    if not isinstance(name, str):
-        raise TypeError(
-            f"activation must be a name (str) or an Activation, got {name!r} of type "
-            f"{type(name).__name__}; valid names: {', '.join(_ACTIVATIONS)}."
-        )
-    if name not in _ACTIVATIONS:
-        raise unknown_name(
-            "activation",
-            name,
-            list(_ACTIVATIONS),
-            "Pass one of them, e.g. get_activation('relu').",
-        )
+    check_name(name, "activation", list(_ACTIVATIONS),
+               "Pass one of them, e.g. get_activation('relu').", alternative="an Activation")
     if name == "leaky_relu":
         if param is None:
             return leaky_relu

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import check_int, check_real, check_rng, unknown_name
+from ._validation import check_int, check_name, check_real, check_rng
 
 __all__ = ["Dataset", "load_dataset", "available_datasets", "standardize"]
 
@@ -154,7 +154,7 @@ def standardize(X_train, *others):
 
 # ---------------------------------------------------------------------------
 # Generators. Each takes (n_samples, noise, rng, **options) and returns the
-# raw (X, y, n_classes, feature_names, description).
+# raw (X, y, n_classes, description): four values.
 # ---------------------------------------------------------------------------
 def _sklearn_seed(rng):
     """scikit-learn wants an int or a RandomState: draw the int from our Generator."""
@@ -330,8 +330,7 @@ def load_dataset(name, *, n_samples=None, noise=None, val_fraction=0.25, rng=0,
     >>> sorted(set(ds.y_train.tolist()))
     [0, 1]
     """
-    if not isinstance(name, str) or name not in _DATASETS:
-        raise unknown_name("dataset", name, _DATASETS, "Use e.g. load_dataset('moons').")
+    check_name(name, "dataset", _DATASETS, "Use e.g. load_dataset('moons').")
     make, default_n, default_noise = _DATASETS[name]
     if n_samples is None:
         n_samples = default_n

@@ -54,6 +54,33 @@ def _matrix(value):
     return np.asarray(value, dtype=float)
 
 
+def _numbers_from(function, name, cases):
+    """The reader's ``function`` called on every case; each must return one number."""
+    return np.array([_call_reader(function, f"{name}{case}", case, _number,
+                                  "return one number (a float)") for case in cases])
+
+
+def _explain_numbers(name, cases, got, want, slips, formula):
+    """The AssertionError for a function of numbers: a named slip, or the first wrong case."""
+    calls = ", ".join(f"{name}{c} = {g:.6g}" for c, g in zip(cases[:2], got))
+    k = int(np.argmax(~np.isclose(got, want, rtol=1e-6)))
+    _explain(got, slips, calls, f"{name}{cases[k]} returned {got[k]:.6g}, expected "
+                                f"{want[k]:.6g} = {formula(*cases[k])}.")
+
+
+def _check_one_value_per_layer(call, got, want, input_name, input_value, rtol):
+    """AssertionError unless ``got`` has one value per layer l = 1..L (not the input's too)."""
+    L = len(want)
+    if got.size == L + 1 and np.allclose(got, np.r_[input_value, want], rtol=rtol):
+        raise AssertionError(
+            f"{call} returned {L + 1} values starting with {input_name} = {input_value}: "
+            f"return the layers l = 1..{L} only ({L} values), not the input layer.")
+    if got.size != L:
+        raise AssertionError(
+            f"{call} returned {got.size} value(s); expected one per layer l = 1..{L} "
+            f"({L} values), e.g. {np.round(want, 6).tolist()}.")
+
+
 def _call_reader(function, call, args, convert, fix, on_error=""):
     """``convert(function(*args))``; whatever goes wrong becomes an AssertionError quoting ``call``.
 
@@ -148,14 +175,7 @@ def check_linear_growth(predicted_std):
         l = np.arange(1, depth + 1)
         g = sigma * np.sqrt(n)
         want = input_std * g ** l
-        if got.size == depth + 1 and np.allclose(got, np.r_[input_std, want], rtol=1e-9):
-            raise AssertionError(
-                f"{call} returned {depth + 1} values starting with the input's std "
-                f"{input_std}: return the layers l = 1..{depth} only.")
-        if got.size != depth:
-            raise AssertionError(
-                f"{call} returned {got.size} value(s); expected one per layer l = 1..{depth}, "
-                f"e.g. {np.round(want, 6).tolist()}.")
+        _check_one_value_per_layer(call, got, want, "the input's std", input_std, rtol=1e-9)
         if np.allclose(got, want, rtol=1e-9):
             continue
         slips = [
@@ -191,8 +211,7 @@ def check_xavier_std(xavier_std):
     """
 
     cases = [(64, 100), (100, 10), (784, 256), (30, 30)]
-    got = [_call_reader(xavier_std, f"xavier_std{case}", case, _number,
-                        "return one number (a float)") for case in cases]
+    got = _numbers_from(xavier_std, "xavier_std", cases)
     fi, fo = np.array(cases, dtype=float).T
     want = np.sqrt(2.0 / (fi + fo))
     if np.allclose(got, want, rtol=1e-6):
@@ -216,11 +235,8 @@ def check_xavier_std(xavier_std):
         (np.sqrt(2.0) / (fi + fo), "you divided sqrt(2) by (fan_in + fan_out) "
          "without its square root: std = sqrt(2 / (fan_in + fan_out))"),
     ]
-    calls = ", ".join(f"xavier_std{c} = {g:.6g}" for c, g in zip(cases[:2], got))
-    k = int(np.argmax(~np.isclose(got, want, rtol=1e-6)))
-    _explain(got, slips, calls,
-             f"xavier_std{cases[k]} returned {got[k]:.6g}, expected {want[k]:.6g} "
-             f"= sqrt(2 / ({cases[k][0]} + {cases[k][1]})).")
+    _explain_numbers("xavier_std", cases, got, want, slips,
+                     lambda fan_in, fan_out: f"sqrt(2 / ({fan_in} + {fan_out}))")
 
 
 # --------------------------------------------------------------------------
@@ -244,15 +260,7 @@ def check_predicted_variances(predicted_variances):
         got = _call_reader(predicted_variances, call, (list(sizes), list(var_w), var_x),
                            _numbers, "return a list of numbers")
         want = linear_variance_prediction(sizes, var_w, var_x)
-        L = len(sizes) - 1
-        if got.size == L + 1 and np.allclose(got, np.r_[var_x, want]):
-            raise AssertionError(
-                f"{call} returned {L + 1} values starting with Var(x) = {var_x}: return the "
-                f"layers 1..L only ({L} values), not the input layer.")
-        if got.size != L:
-            raise AssertionError(
-                f"{call} returned {got.size} value(s); expected one per layer l = 1..{L} "
-                f"({L} values), e.g. {np.round(want, 6).tolist()}.")
+        _check_one_value_per_layer(call, got, want, "Var(x)", var_x, rtol=1e-5)
         if np.allclose(got, want, rtol=1e-6):
             continue
         slips = [
@@ -286,8 +294,7 @@ def check_he_std(he_std):
     """
 
     cases = [(100, 0.0), (256, 0.2), (64, 0.5), (50, 1.0)]
-    got = np.array([_call_reader(he_std, f"he_std{case}", case, _number,
-                                 "return one number (a float)") for case in cases])
+    got = _numbers_from(he_std, "he_std", cases)
     try:
         he_std(100)
     except TypeError as exc:
@@ -323,11 +330,8 @@ def check_he_std(he_std):
         (np.sqrt(2.0 / (1 + a**2)) / n, "you divided by fan_in instead of its square "
          "root: std = sqrt(2 / ((1 + slope^2) * fan_in))"),
     ]
-    calls = ", ".join(f"he_std{c} = {g:.6g}" for c, g in zip(cases[:2], got))
-    k = int(np.argmax(~np.isclose(got, want, rtol=1e-6)))
-    _explain(got, slips, calls,
-             f"he_std{cases[k]} returned {got[k]:.6g}, expected {want[k]:.6g} "
-             f"= sqrt(2 / ((1 + {cases[k][1]}**2) * {cases[k][0]})).")
+    _explain_numbers("he_std", cases, got, want, slips,
+                     lambda fan_in, slope: f"sqrt(2 / ((1 + {slope}**2) * {fan_in}))")
 
 
 # --------------------------------------------------------------------------

@@ -42,7 +42,7 @@ import math
 
 import numpy as np
 
-from ._validation import check_choice, check_real, check_rng, check_shape, unknown_name
+from ._validation import check_choice, check_name, check_real, check_rng, check_shape
 from ._reproducibility import creates_initial_parameters
 
 __all__ = [
@@ -262,38 +262,72 @@ def variance_scaling(shape, *, scale=1.0, mode="fan_in", distribution="normal", 
 # ---------------------------------------------------------------------------
 # Presets: std = gain / sqrt(n), i.e. scale = gain**2
 # ---------------------------------------------------------------------------
+_REFERENCES = {
+    "lecun": "LeCun, Bottou, Orr & Müller (1998). Efficient BackProp. In *Neural\n"
+             "    Networks: Tricks of the Trade*.",
+    "glorot": "Glorot & Bengio (2010). Understanding the difficulty of training deep\n"
+              "    feedforward neural networks. AISTATS.",
+    "he": "He, Zhang, Ren & Sun (2015). Delving deep into rectifiers: surpassing\n"
+          "    human-level performance on ImageNet classification. ICCV.",
+}
+
+# The sections every preset shares, written once and filled in by ``_preset``.
+_PRESET_SECTIONS = """
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(fan_out, fan_in)`` or ``(out_channels, in_channels, *kernel_size)``.
+    gain : float, default {gain}
+        The std is ``gain / sqrt(n)`` (finite, >= 0), e.g. ``initlib.gain("tanh")``.{mode_doc}
+    rng : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of the given shape; the same as
+        ``variance_scaling(shape, scale=gain**2, mode={mode}, distribution="{distribution}")``.
+
+    References
+    ----------
+    {reference}
+
+    Examples
+    --------"""
+
+_MODE_DOC = """
+    mode : {"fan_in", "fan_out"}, default "fan_in"
+        Which fan is ``n`` (``"fan_avg"`` is accepted too); ``fan_out`` preserves the
+        backward pass instead of the forward one."""
+
+
+def _preset(mode, distribution, reference, gain="1.0"):
+    """Give a preset the shared Parameters/Returns/References sections (before its Examples)."""
+
+    def document(function):
+        sections = _PRESET_SECTIONS.format(
+            gain=gain, mode_doc=_MODE_DOC if mode == "mode" else "",
+            mode=mode if mode == "mode" else f'"{mode}"', distribution=distribution,
+            reference=_REFERENCES[reference])
+        function.__doc__ = function.__doc__.replace("\n    Examples\n    --------", sections, 1)
+        return function
+
+    return document
+
+
 def _scale(gain):
     return _real(gain, "gain", minimum=0.0) ** 2
 
 
+@_preset("fan_in", "normal", "lecun")
 def lecun_normal(shape, *, gain=1.0, rng=None):
     r"""LeCun normal: :math:`W_{ij} \sim N(0,\ \mathrm{gain}^2/\mathrm{fan\_in})`.
 
     Keeps the variance of the forward signal through a linear layer (and
     through tanh near 0). This is the :math:`\mathrm{Var} = 1/n^{[l-1]}` rule
     that the source text, like many tutorials, calls "Xavier".
-    Same as ``variance_scaling(shape, scale=gain**2, mode="fan_in")``.
 
     Also known as Keras's ``lecun_normal`` (which truncates; this one does not:
     use ``variance_scaling(..., distribution="truncated_normal")`` for that).
-
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(fan_out, fan_in)`` or ``(out_channels, in_channels, *kernel_size)``.
-    gain : float, default 1.0
-        Multiplies the std (finite, >= 0), e.g. ``initlib.gain("tanh")``.
-    rng : None, int or numpy.random.Generator
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 array of the given shape.
-
-    References
-    ----------
-    LeCun, Bottou, Orr & Müller (1998). Efficient BackProp. In *Neural
-    Networks: Tricks of the Trade*.
 
     Examples
     --------
@@ -304,15 +338,11 @@ def lecun_normal(shape, *, gain=1.0, rng=None):
     return variance_scaling(shape, scale=_scale(gain), mode="fan_in", rng=rng)
 
 
+@_preset("fan_in", "uniform", "lecun")
 def lecun_uniform(shape, *, gain=1.0, rng=None):
     r"""LeCun uniform: :math:`W_{ij} \sim U(\pm\,\mathrm{gain}\sqrt{3/\mathrm{fan\_in}})`.
 
-    Same variance as :func:`lecun_normal`, parameters as there.
-    ``variance_scaling(shape, scale=gain**2, mode="fan_in", distribution="uniform")``.
-
-    References
-    ----------
-    LeCun, Bottou, Orr & Müller (1998). Efficient BackProp.
+    Same variance as :func:`lecun_normal`.
 
     Examples
     --------
@@ -325,35 +355,17 @@ def lecun_uniform(shape, *, gain=1.0, rng=None):
     )
 
 
+@_preset("fan_avg", "normal", "glorot")
 def xavier_normal(shape, *, gain=1.0, rng=None):
     r"""Xavier/Glorot normal: :math:`W_{ij} \sim N\big(0,\ \mathrm{gain}^2\,\tfrac{2}{\mathrm{fan\_in}+\mathrm{fan\_out}}\big)`.
 
     Glorot & Bengio's compromise between keeping the forward variance
     (:math:`1/\mathrm{fan\_in}`) and the backward variance
     (:math:`1/\mathrm{fan\_out}`): the harmonic-mean-like
-    :math:`2/(\mathrm{fan\_in}+\mathrm{fan\_out})`. Same as
-    ``variance_scaling(shape, scale=gain**2, mode="fan_avg")``.
+    :math:`2/(\mathrm{fan\_in}+\mathrm{fan\_out})`.
 
     Also known as ``glorot_normal`` (Keras; Keras truncates the normal) and
     ``torch.nn.init.xavier_normal_`` (same ``gain``).
-
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(fan_out, fan_in)`` or ``(out_channels, in_channels, *kernel_size)``.
-    gain : float, default 1.0
-        Multiplies the std (finite, >= 0), e.g. ``initlib.gain("tanh")``.
-    rng : None, int or numpy.random.Generator
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 array of the given shape.
-
-    References
-    ----------
-    Glorot & Bengio (2010). Understanding the difficulty of training deep
-    feedforward neural networks. AISTATS.
 
     Examples
     --------
@@ -365,17 +377,13 @@ def xavier_normal(shape, *, gain=1.0, rng=None):
     return variance_scaling(shape, scale=_scale(gain), mode="fan_avg", rng=rng)
 
 
+@_preset("fan_avg", "uniform", "glorot")
 def xavier_uniform(shape, *, gain=1.0, rng=None):
     r"""Xavier/Glorot uniform: :math:`W_{ij} \sim U\big(\pm\,\mathrm{gain}\sqrt{6/(\mathrm{fan\_in}+\mathrm{fan\_out})}\big)`.
 
     Glorot & Bengio's "normalized initialization"; Keras's default kernel
     initializer for ``Dense`` (``glorot_uniform``); PyTorch's
-    ``xavier_uniform_``. Same variance and parameters as :func:`xavier_normal`.
-
-    References
-    ----------
-    Glorot & Bengio (2010). Understanding the difficulty of training deep
-    feedforward neural networks. AISTATS.
+    ``xavier_uniform_``. Same variance as :func:`xavier_normal`.
 
     Examples
     --------
@@ -388,13 +396,13 @@ def xavier_uniform(shape, *, gain=1.0, rng=None):
     )
 
 
+@_preset("mode", "normal", "he", gain="sqrt(2)")
 def he_normal(shape, *, gain=math.sqrt(2.0), mode="fan_in", rng=None):
     r"""He/Kaiming normal: :math:`W_{ij} \sim N(0,\ \mathrm{gain}^2/n)`; by default :math:`2/\mathrm{fan\_in}`.
 
     ReLU zeroes half of a symmetric input, halving its second moment;
     doubling the weight variance restores it, so the signal keeps its scale
-    through any depth. ``mode="fan_out"`` preserves the backward pass instead.
-    Same as ``variance_scaling(shape, scale=gain**2, mode=mode)``.
+    through any depth.
 
     ``gain`` is the whole factor on :math:`1/\sqrt{n}`, as in PyTorch, and
     defaults to the ReLU gain :math:`\sqrt 2`.
@@ -404,26 +412,6 @@ def he_normal(shape, *, gain=math.sqrt(2.0), mode="fan_in", rng=None):
 
     Also known as ``kaiming_normal`` (PyTorch) and ``he_normal`` (Keras, which
     truncates the normal).
-
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(fan_out, fan_in)`` or ``(out_channels, in_channels, *kernel_size)``.
-    gain : float, default sqrt(2)
-        The std is ``gain / sqrt(n)`` (finite, >= 0).
-    mode : {"fan_in", "fan_out"}, default "fan_in"
-        Which fan is ``n`` (``"fan_avg"`` is accepted too).
-    rng : None, int or numpy.random.Generator
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 array of the given shape.
-
-    References
-    ----------
-    He, Zhang, Ren & Sun (2015). Delving deep into rectifiers: surpassing
-    human-level performance on ImageNet classification. ICCV.
 
     Examples
     --------
@@ -435,15 +423,12 @@ def he_normal(shape, *, gain=math.sqrt(2.0), mode="fan_in", rng=None):
     return variance_scaling(shape, scale=_scale(gain), mode=mode, rng=rng)
 
 
+@_preset("mode", "uniform", "he", gain="sqrt(2)")
 def he_uniform(shape, *, gain=math.sqrt(2.0), mode="fan_in", rng=None):
     r"""He/Kaiming uniform: :math:`W_{ij} \sim U(\pm\,\mathrm{gain}\sqrt{3/n})`; by default :math:`U(\pm\sqrt{6/\mathrm{fan\_in}})`.
 
-    Same variance and parameters as :func:`he_normal`; PyTorch's
-    ``kaiming_uniform_`` with the same correspondence for ``gain``.
-
-    References
-    ----------
-    He, Zhang, Ren & Sun (2015). Delving deep into rectifiers. ICCV.
+    Same variance as :func:`he_normal`; PyTorch's ``kaiming_uniform_`` with the
+    same correspondence for ``gain``.
 
     Examples
     --------
@@ -612,11 +597,6 @@ def normal(shape, *, mean=0.0, std=0.05, rng=None):
         Finite, >= 0.
     rng : None, int or numpy.random.Generator
 
-    Returns
-    -------
-    numpy.ndarray
-        float64 array of the given shape.
-
     Examples
     --------
     >>> from initlib import normal
@@ -645,11 +625,6 @@ def uniform(shape, *, low=-0.05, high=0.05, rng=None):
     low, high : float, default -0.05, 0.05
         Finite, ``low < high``.
     rng : None, int or numpy.random.Generator
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 array of the given shape.
 
     Examples
     --------
@@ -729,12 +704,6 @@ def get_initializer(name):
     """
     if callable(name):
         return name
-    if not isinstance(name, str):
-        raise TypeError(
-            f"initializer must be a name (str) or a function f(shape, *, rng=None), "
-            f"got {name!r} of type {type(name).__name__}."
-        )
-    if name not in _INITIALIZERS:
-        raise unknown_name("initializer", name, _INITIALIZERS,
-                           "Or pass a function f(shape, *, rng=None).")
+    check_name(name, "initializer", _INITIALIZERS, "Or pass a function f(shape, *, rng=None).",
+               alternative="a function f(shape, *, rng=None)")
     return _INITIALIZERS[name]

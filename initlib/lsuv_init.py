@@ -54,11 +54,12 @@ learning in deep linear neural networks. ICLR.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
 from ._blas import small_matrix_kernel
+from ._records import Record, text_table
 from ._validation import check_bool, check_choice, check_int, check_real, check_rng
 from .initializers import orthogonal
 from .mlp import MLP
@@ -69,7 +70,7 @@ _WHERE = ("preactivation", "activation")
 
 
 @dataclass(eq=False)
-class LSUVRecord:
+class LSUVRecord(Record):
     r"""What :func:`lsuv` did to each layer; every array has one entry per rescaled layer.
 
     Attributes
@@ -109,10 +110,6 @@ class LSUVRecord:
         """True if every layer reached ``|var - target_var| < tol``."""
         return bool(np.all(self.converged))
 
-    def as_dict(self):
-        """The record as a plain dict (e.g. for ``pandas.DataFrame``)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
     def table(self, digits=3):
         """A text table, one row per layer, numbers rounded to ``digits`` significant digits."""
         header = ["layer", "var_before", "var_after", "scale", "iterations", "converged"]
@@ -122,10 +119,7 @@ class LSUVRecord:
             for l, vb, va, s, it, c in zip(self.layer, self.var_before, self.var_after,
                                           self.scale, self.iterations, self.converged)
         ]
-        widths = [max(len(r[j]) for r in [header] + rows) for j in range(len(header))]
-        lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
-        lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
-        return "\n".join(lines)
+        return text_table(header, rows)
 
     def __repr__(self):
         return (f"LSUVRecord(where={self.where!r}, target_var={self.target_var:g}, "

@@ -16,12 +16,12 @@ The backward pass is the chain rule, one line per step, from the output down:
 
 .. math::
 
-    \frac{\partial L}{\partial W^{[l]}} = \delta^{[l]\top} a^{[l-1]},\quad
-    \frac{\partial L}{\partial b^{[l]}} = \textstyle\sum_{\rm batch} \delta^{[l]},\quad
-    \frac{\partial L}{\partial a^{[l-1]}} = \delta^{[l]} W^{[l]},\quad
-    \delta^{[l-1]} = \frac{\partial L}{\partial a^{[l-1]}} \odot f'(z^{[l-1]}),
+    \frac{\partial J}{\partial W^{[l]}} = \delta^{[l]\top} a^{[l-1]},\quad
+    \frac{\partial J}{\partial b^{[l]}} = \textstyle\sum_{\rm batch} \delta^{[l]},\quad
+    \frac{\partial J}{\partial a^{[l-1]}} = \delta^{[l]} W^{[l]},\quad
+    \delta^{[l-1]} = \frac{\partial J}{\partial a^{[l-1]}} \odot f'(z^{[l-1]}),
 
-where :math:`\delta^{[l]} = \partial L / \partial z^{[l]}`.
+where :math:`\delta^{[l]} = \partial J / \partial z^{[l]}`.
 
 The three outputs and their losses (each a mean over the batch of :math:`n`
 examples) are computed from the logits :math:`z = z^{[L]}` in forms that never
@@ -84,7 +84,7 @@ def available_outputs():
 
 # ---------------------------------------------------------------------------
 # Output functions and their losses. Each returns (loss, delta) where
-# delta = dL/dz[L], the gradient of the mean loss with respect to the logits.
+# delta = dJ/dz[L], the gradient of the mean loss with respect to the logits.
 # All three pairs are "canonical": delta = (prediction - target) / batch.
 # ---------------------------------------------------------------------------
 def _softmax(z):
@@ -99,7 +99,7 @@ def _softmax_cross_entropy(z, p, y):
     shifted = z - z.max(axis=1, keepdims=True)                    # (batch, C), max 0
     log_sum_exp = np.log(np.exp(shifted).sum(axis=1))             # (batch,)
     loss = np.mean(log_sum_exp - shifted[np.arange(n), y])        # mean of -log p[y]
-    delta = p.copy()                                              # dL/dz = (p - onehot(y)) / n
+    delta = p.copy()                                              # dJ/dz = (p - onehot(y)) / n
     delta[np.arange(n), y] -= 1
     delta /= n
     return loss, delta
@@ -171,19 +171,20 @@ class Backprop:
     loss : float
         Mean loss over the batch.
     grads : list of (ndarray, ndarray)
-        ``[(dW, db), ...]``: :math:`\partial L/\partial W^{[l]}`,
-        :math:`\partial L/\partial b^{[l]}`, shaped like ``weights``/``biases``.
+        ``[(dW, db), ...]``: :math:`\partial J/\partial W^{[l]}`,
+        :math:`\partial J/\partial b^{[l]}`, shaped like ``weights``/``biases``.
     activations : list of ndarray
         ``[X, a1, ..., aL]`` as in :class:`ForwardPass`.
     preactivations : list of ndarray
         ``[z1, ..., zL]``, indexed like ``weights``.
-    grad_preactivations : list of ndarray
-        ``[dL/dz1, ..., dL/dzL]`` (the deltas :math:`\delta^{[l]}`), indexed
-        like ``preactivations``. These are the "back-propagated gradients" of
-        Glorot & Bengio (2010), figure 7.
+    deltas : list of ndarray
+        ``[delta1, ..., deltaL]``: ``deltas[l - 1]`` is
+        :math:`\delta^{[l]} = \partial J/\partial z^{[l]}`, indexed like
+        ``preactivations``. These are the "back-propagated gradients" of
+        Glorot & Bengio (2010), figure 7 (``grad_preactivations`` is an alias).
     grad_activations : list of ndarray
-        ``[dL/dX, dL/da1, ..., dL/da(L-1)]``: ``grad_activations[l]`` is
-        :math:`\partial L/\partial a^{[l]}`, indexed like ``activations``
+        ``[dJ/dX, dJ/da1, ..., dJ/da(L-1)]``: ``grad_activations[l]`` is
+        :math:`\partial J/\partial a^{[l]}`, indexed like ``activations``
         (the output layer's is left out).
 
     The gradients are of the *mean* loss, so each carries a factor ``1/batch``.
@@ -193,13 +194,13 @@ class Backprop:
     grads: list
     activations: list
     preactivations: list
-    grad_preactivations: list
+    deltas: list
     grad_activations: list
 
     @property
-    def deltas(self):
-        """Alias of ``grad_preactivations``."""
-        return self.grad_preactivations
+    def grad_preactivations(self):
+        """Alias of ``deltas`` (:math:`\partial J/\partial z^{[l]}`), the name used before."""
+        return self.deltas
 
 
 # ---------------------------------------------------------------------------
@@ -573,14 +574,14 @@ class MLP:
 
         Use it to look inside: histograms of activations ``a[l]``, of
         pre-activations ``z[l]``, and of the back-propagated gradients
-        ``dL/dz[l]`` and ``dL/da[l]``.
+        ``dJ/dz[l]`` and ``dJ/da[l]``.
 
         Returns
         -------
         Backprop
             ``loss``, ``grads``, ``activations``, ``preactivations``,
-            ``grad_preactivations`` (dL/dz per layer) and ``grad_activations``
-            (dL/da per layer, from dL/dX up to dL/da[L-1]).
+            ``deltas`` (dJ/dz per layer) and ``grad_activations``
+            (dJ/da per layer, from dJ/dX up to dJ/da[L-1]).
 
         Examples
         --------
@@ -588,7 +589,7 @@ class MLP:
         >>> from initlib import MLP
         >>> net = MLP([2, 5, 5, 2], rng=0)
         >>> bp = net.backprop(np.ones((4, 2)), np.array([0, 1, 0, 1]))
-        >>> [g.shape for g in bp.grad_preactivations]
+        >>> [g.shape for g in bp.deltas]
         [(4, 5), (4, 5), (4, 2)]
         >>> [g.shape for g in bp.grad_activations]
         [(4, 2), (4, 5), (4, 5)]

@@ -4,7 +4,7 @@ Two questions the chapters ask again and again:
 
 1. *Inside a given network, on a given batch*, what do the activations
    :math:`a^{[l]}`, pre-activations :math:`z^{[l]}` and back-propagated
-   gradients :math:`\partial L/\partial z^{[l]}` look like in each layer?
+   gradients :math:`\partial J/\partial z^{[l]}` look like in each layer?
    → :func:`layer_stats`.
 2. *In a deep random network* (no training) with a given initializer,
    activation and width, how does the spread of the forward signal and of the
@@ -42,13 +42,14 @@ networks (mean-field theory).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import _kernel as kernel
 from . import activations
 from ._blas import small_matrix_kernel
+from ._records import Record, format_number, text_table
 from ._validation import (check_dtype, check_int, check_numeric_array, check_real, check_rng,
                           check_layer_sizes)
 from .mlp import MLP
@@ -111,25 +112,16 @@ def _mean_std(x):
 
 def _format_table(record, columns, digits):
     """Fixed-width text table: one row per layer, one column per statistic."""
-    header = ["layer"] + columns
-    rows = []
-    for i, layer in enumerate(record.layer):
-        row = [str(int(layer))]
-        for name in columns:
-            value = getattr(record, name)[i]
-            row.append("-" if np.isnan(value) else f"{value:.{digits}g}")
-        rows.append(row)
-    widths = [max(len(r[j]) for r in [header] + rows) for j in range(len(header))]
-    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
-    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
-    return "\n".join(lines)
+    rows = [[str(int(layer))] + [format_number(getattr(record, name)[i], digits) for name in columns]
+            for i, layer in enumerate(record.layer)]
+    return text_table(["layer"] + columns, rows)
 
 
 # ---------------------------------------------------------------------------
 # Statistics of one network on one batch
 # ---------------------------------------------------------------------------
 @dataclass(eq=False)
-class LayerStats:
+class LayerStats(Record):
     r"""Per-layer statistics of a network on a batch; every array has one entry per layer 1..L.
 
     Attributes
@@ -150,11 +142,12 @@ class LayerStats:
     loss : float or None
         Mean loss on the batch (when ``y`` was given).
     grad_z_mean, grad_z_std : ndarray or None
-        Mean and std of :math:`\partial L/\partial z^{[l]}` (when ``y`` was given).
+        Mean and std of the deltas :math:`\delta^{[l]} = \partial J/\partial z^{[l]}`
+        (when ``y`` was given).
     grad_a_std : ndarray or None
-        Std of :math:`\partial L/\partial a^{[l]}`; ``nan`` for layer L.
+        Std of :math:`\partial J/\partial a^{[l]}`; ``nan`` for layer L.
     grad_W_mean, grad_W_std : ndarray or None
-        Mean and std of the entries of :math:`\partial L/\partial W^{[l]}`.
+        Mean and std of the entries of :math:`\partial J/\partial W^{[l]}`.
     """
 
     layer: np.ndarray
@@ -174,10 +167,6 @@ class LayerStats:
     grad_a_std: np.ndarray | None = None
     grad_W_mean: np.ndarray | None = None
     grad_W_std: np.ndarray | None = None
-
-    def as_dict(self):
-        """The record as a plain dict (e.g. for ``pandas.DataFrame``)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def table(self, digits=3):
         """A text table, one row per layer, numbers rounded to ``digits`` significant digits."""
@@ -243,7 +232,7 @@ def layer_stats(net, X, y=None):
         grad = {k: np.full(L, np.nan) for k in
                 ("grad_z_mean", "grad_z_std", "grad_a_std", "grad_W_mean", "grad_W_std")}
         for i in range(L):
-            grad["grad_z_mean"][i], grad["grad_z_std"][i] = _mean_std(bp.grad_preactivations[i])
+            grad["grad_z_mean"][i], grad["grad_z_std"][i] = _mean_std(bp.deltas[i])
             grad["grad_W_mean"][i], grad["grad_W_std"][i] = _mean_std(bp.grads[i][0])
             if i + 1 < L:
                 grad["grad_a_std"][i] = _mean_std(bp.grad_activations[i + 1])[1]
@@ -256,7 +245,7 @@ def layer_stats(net, X, y=None):
 # Signal propagation through a deep random network
 # ---------------------------------------------------------------------------
 @dataclass(eq=False)
-class SignalPropagation:
+class SignalPropagation(Record):
     r"""How the forward signal and the backward gradient spread change with depth.
 
     Every array has ``depth + 1`` entries, for layers ``0, 1, ..., depth``;
@@ -273,11 +262,11 @@ class SignalPropagation:
     z_mean, z_std : ndarray
         Mean and std of the pre-activations :math:`z^{[l]}`.
     grad_std : ndarray
-        Std of the back-propagated gradient :math:`\partial L/\partial a^{[l]}`
+        Std of the back-propagated gradient :math:`\partial J/\partial a^{[l]}`
         (entry ``depth`` is the unit-variance noise injected at the top,
         entry 0 the gradient that reaches the input).
     grad_z_std : ndarray
-        Std of :math:`\partial L/\partial z^{[l]}`.
+        Std of :math:`\partial J/\partial z^{[l]}`.
     saturated, zero_fraction : ndarray
         As in :class:`LayerStats`.
     init, activation : str
@@ -306,10 +295,6 @@ class SignalPropagation:
     def grad_var(self):
         """Variance of the back-propagated gradient, ``grad_std ** 2``."""
         return self.grad_std ** 2
-
-    def as_dict(self):
-        """The record as a plain dict (e.g. for ``pandas.DataFrame``)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def table(self, digits=3, every=1):
         """A text table, one row per ``every`` layers (and the last), rounded."""
@@ -354,8 +339,8 @@ def signal_propagation(init, activation, *, width, depth=None, n_samples=512, rn
     Backward: the gradient a loss would send into the top layer is replaced
     by standard normal noise, :math:`g^{[\mathrm{depth}]} \sim N(0, 1)`, and
     pulled down with the chain rule,
-    :math:`\partial L/\partial z^{[l]} = g^{[l]} \odot f'(z^{[l]})`,
-    :math:`g^{[l-1]} = (\partial L/\partial z^{[l]})\, W^{[l]}`. So ``grad_std``
+    :math:`\partial J/\partial z^{[l]} = g^{[l]} \odot f'(z^{[l]})`,
+    :math:`g^{[l-1]} = (\partial J/\partial z^{[l]})\, W^{[l]}`. So ``grad_std``
     shows only what the layers do to a gradient, whatever the loss.
 
     The weights come from the same per-layer random streams as in
