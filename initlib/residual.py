@@ -509,6 +509,7 @@ class ResidualMLP:
         return float(loss), grads, dstream
 
     # -- public API ----------------------------------------------------------
+    @_one_blas_thread
     def forward(self, X):
         """Output for a batch ``X``: class probabilities (softmax) or values (linear)."""
         X = self._check_X(X)
@@ -528,12 +529,14 @@ class ResidualMLP:
         with np.errstate(all="ignore"):
             return self._forward(X)[1]
 
+    @_one_blas_thread
     def branches(self, X):
         r"""Each block's branch output :math:`F_l` (before :math:`\alpha`), a list of L arrays."""
         X = self._check_X(X)
         with np.errstate(all="ignore"):
             return [c["F"] for c in self._forward(X)[2]]
 
+    @_one_blas_thread
     def loss(self, X, y):
         """Mean loss of the batch."""
         X = self._check_X(X)
@@ -549,6 +552,7 @@ class ResidualMLP:
             loss, grads, _ = self._backward(X, y, *self._forward(X))
         return loss, [grads[name] for name in self.parameter_names()]
 
+    @_one_blas_thread
     def gradients(self, X, y):
         """Mean loss, a dict ``name -> gradient``, and ``dJ/dh`` for every stream position."""
         X = self._check_X(X)
@@ -574,6 +578,7 @@ class ResidualMLP:
         out = self.forward(X)
         return out.argmax(axis=1) if self.is_classifier else out
 
+    @_one_blas_thread
     def accuracy(self, X, y):
         """Fraction of correctly classified examples (classifiers only)."""
         if not self.is_classifier:
