@@ -1,5 +1,5 @@
 """initlib.residual: the residual MLP's gradients on every path (finite differences), LayerNorm,
-the stream's variance against (1 + alpha^2 g)^l, identity starts, attention at init, the
+the stream's variance against (1 + alpha^2 kappa)^l, identity starts, attention at init, the
 exercise checker, and clear errors on bad input."""
 
 import functools
@@ -97,14 +97,14 @@ def first_block_ratio(alpha, last_init=None, seeds=16, width=256):
     return float(np.mean(ratios))
 
 
-@pytest.mark.parametrize("alpha, last_init, g", [(1.0, None, 2.0), (1.0, "lecun_normal", 1.0),
+@pytest.mark.parametrize("alpha, last_init, kappa", [(1.0, None, 2.0), (1.0, "lecun_normal", 1.0),
                                                  (0.5, None, 2.0), (0.25, "lecun_normal", 1.0)])
-def test_one_block_multiplies_the_variance_by_1_plus_alpha2_g(alpha, last_init, g):
-    # Var(alpha F)/Var(h) = alpha^2 g r with r a mean of 16 ratios, each with relative std about
+def test_one_block_multiplies_the_variance_by_1_plus_alpha2_kappa(alpha, last_init, kappa):
+    # Var(alpha F)/Var(h) = alpha^2 kappa r with r a mean of 16 ratios, each with relative std about
     # sqrt(2/width) per random layer (chi-square of the weights), i.e. sqrt(4/256) = 0.125;
-    # over 16 seeds 0.031. Five standard errors: |measured - predicted| < 5 * 0.031 * alpha^2 g.
+    # over 16 seeds 0.031. Five standard errors: |measured - predicted| < 5 * 0.031 * alpha^2 kappa.
     measured = first_block_ratio(alpha, last_init)
-    assert abs(measured - (1 + alpha**2 * g)) < 5 * 0.031 * alpha**2 * g + 0.01
+    assert abs(measured - (1 + alpha**2 * kappa)) < 5 * 0.031 * alpha**2 * kappa + 0.01
 
 
 def test_stream_variance_grows_geometrically_over_blocks():
@@ -154,7 +154,7 @@ def test_block_stats_shapes_and_values():
 
 def test_pre_ln_gradients_shrink_with_depth_post_ln_do_not():
     """Xiong et al. (2020), theorem 1: the last block's weight gradient is O(1) in L for post-LN
-    and O(1/sqrt(L)) for pre-LN (whose final LayerNorm divides by std(h[L]) ~ sqrt(1 + L g))."""
+    and O(1/sqrt(L)) for pre-LN (whose final LayerNorm divides by std(h[L]) ~ sqrt(1 + L kappa))."""
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((256, 16)), rng.integers(0, 4, 256)
 
@@ -163,7 +163,7 @@ def test_pre_ln_gradients_shrink_with_depth_post_ln_do_not():
                                                X, y).weight_grad_norm[-1, -1] for s in range(8)])
 
     ratio = {L: top_grad("pre", L) / top_grad("post", L) for L in (4, 32)}
-    # predicted ratio of ratios sqrt((1 + 4 g) / (1 + 32 g)) = 0.37 with g = 2
+    # predicted ratio of ratios sqrt((1 + 4 kappa) / (1 + 32 kappa)) = 0.37 with kappa = 2
     assert ratio[32] / ratio[4] < 0.6
 
 
@@ -255,7 +255,7 @@ def test_softmax_entropy_limits():
 
 # --------------------------------------------------------------------------- the exercise checker
 def test_checker_accepts_the_answer(capsys):
-    residual.check_stream_variance(lambda v, a, g, L: v * (1 + a * a * g) ** np.arange(L + 1))
+    residual.check_stream_variance(lambda v, a, k, L: v * (1 + a * a * k) ** np.arange(L + 1))
     assert capsys.readouterr().out.startswith("Correct:")
     residual.check_stream_variance(lambda v, a, g, L: [v * (1 + a**2 * g) ** l for l in range(L + 1)])
 
