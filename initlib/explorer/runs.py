@@ -224,7 +224,8 @@ class Run:
         h = self.history
         return list(h.loss), list(h.val_loss), list(h.val_accuracy)
 
-    def _batch(self):
+    def batch(self):
+        """``(X, y)``: the training examples the views are measured on (the first ``max_examples``)."""
         return self.data.X_train[:self.max_examples], self.data.y_train[:self.max_examples]
 
     def inside(self):
@@ -235,7 +236,7 @@ class Run:
         ``z^{[l+1]}``, that is ``δ^{[l+1]} = ∂J/∂z`` times the batch size (J is the mean).
         ``None, None`` if a value is not finite.
         """
-        X, y = self._batch()
+        X, y = self.batch()
         bp = self.net.backprop(X, y)
         acts = [np.asarray(a) for a in bp.activations[1:-1]]
         grads = [len(X) * np.asarray(g) for g in bp.grad_preactivations[:-1]]
@@ -245,7 +246,7 @@ class Run:
 
     def stats(self):
         """:func:`initlib.layer_stats` of the network on the batch the views show (all layers)."""
-        X, y = self._batch()
+        X, y = self.batch()
         return layer_stats(self.net, X, y)
 
     def table(self, digits=3):

@@ -92,7 +92,7 @@ def _table_rows(run, n_hidden):
     """
     s = run.stats()
     fraction = np.where(np.isnan(s.dead), s.saturated, s.dead)
-    n = len(run.data.X_train[:run.max_examples])
+    n = len(run.batch()[0])
     return [[_r(v, 3) for v in row] for row in
             zip(s.a_mean, s.a_std, fraction, n * s.grad_z_std, s.W_std)][:n_hidden]
 

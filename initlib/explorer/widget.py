@@ -326,7 +326,7 @@ class Explorer:
         stats = run.stats() if acts is not None else None
         png = _canvas_png(self._canvas)
         self.image.value = png
-        self.table.value = _table_html(stats, len(run._batch()[0]), run.settings.activation)
+        self.table.value = _table_html(stats, len(run.batch()[0]), run.settings.activation)
         self.views = {"epoch": run.epoch, "loss": loss, "val_loss": val_loss,
                       "val_accuracy": val_acc, "boundary": boundary, "activations": acts,
                       "gradients": grads, "stats": stats, "image": png}
