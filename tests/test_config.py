@@ -85,6 +85,12 @@ def _sphinx_warnings(sphinx_overrides: dict, tmp_path: Path) -> str:
     from sphinx.application import Sphinx
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
+    import sys
+
+    for folder in CONFIG.get("sphinx", {}).get("local_extensions", {}).values():
+        folder = str((REPO_ROOT / folder).resolve())  # as jupyter-book does for _config.yml
+        if folder not in sys.path:
+            sys.path.append(folder)
     user_yaml = dict(CONFIG)
     user_yaml["sphinx"] = {**CONFIG.get("sphinx", {}), "config": sphinx_overrides}
     user_yaml["execute"] = {**CONFIG.get("execute", {}), "execute_notebooks": "off"}
@@ -251,3 +257,93 @@ def test_pytest_never_collects_the_build_folder():
     assert "_build" in options["norecursedirs"]
     assert {"--nbval", "--nbval-current-env"} <= set(options["addopts"])
     assert "--nbval-lax" not in options["addopts"]
+
+
+def _addopts() -> list[str]:
+    import tomllib
+
+    options = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return options["tool"]["pytest"]["ini_options"]["addopts"]
+
+
+def test_default_run_uses_two_workers_and_keeps_each_notebook_on_one():
+    """nbval runs a notebook's cells in one kernel: xdist must not split a notebook."""
+    addopts = _addopts()
+    assert addopts[addopts.index("-n") + 1] == "2"
+    assert addopts[addopts.index("--dist") + 1] == "loadscope"
+    assert "--no-loadscope-reorder" in addopts  # tests/conftest.py orders the scopes
+
+
+#: Setting these chooses OpenBLAS's kernel; some machines set them on purpose (older
+#: OpenBLAS builds compute wrong results there), so tests and CI must leave them alone.
+_KERNEL_CHOICE = re.compile(
+    r"""OPENBLAS_(?:CORETYPE|L2_SIZE)(?:["']\])?\s*=(?!=)"""     # VAR=..., env["VAR"] = ...
+    r"""|(?:setenv|setdefault|putenv)\(\s*["']OPENBLAS_(?:CORETYPE|L2_SIZE)""")
+
+
+def test_tests_and_ci_never_choose_the_blas_kernel():
+    assert _KERNEL_CHOICE.search('env["OPENBLAS_CORETYPE"] = "Prescott"')
+    assert _KERNEL_CHOICE.search("export OPENBLAS_CORETYPE=Haswell")
+    assert _KERNEL_CHOICE.search('monkeypatch.setenv("OPENBLAS_L2_SIZE", "1")')
+    assert not _KERNEL_CHOICE.search('assert env.get("OPENBLAS_CORETYPE") == os.environ.get("OPENBLAS_CORETYPE")')
+    files = [REPO_ROOT / ".ci" / "run", REPO_ROOT / "pyproject.toml", *sorted((REPO_ROOT / "tests").glob("*.py"))]
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)}:{number}: {line.strip()}"
+        for path in files if path != Path(__file__)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _KERNEL_CHOICE.search(line)
+    ]
+    assert not offenders, offenders
+
+
+def _parallel_read():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("parallel_read", REPO_ROOT / "_ext" / "parallel_read.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_build_reads_notebooks_in_parallel():
+    assert CONFIG["sphinx"]["local_extensions"] == {"parallel_read": "_ext/"}
+    assert CONFIG["execute"]["execute_notebooks"] == "force"  # parallel, but still every notebook
+
+
+def test_parallel_read_deals_the_notebooks_to_every_process():
+    from sphinx.util.parallel import make_chunks
+
+    deal = _parallel_read().deal
+    for chapters, jobs in [(8, 2), (11, 2), (11, 3), (12, 4), (3, 2)]:
+        docs = sorted(["intro", "appendices/notation", "appendices/references", "appendices/stats",
+                       *(f"chapters/{i:02d}" for i in range(1, chapters + 1))])
+        notebooks = {d for d in docs if d.startswith("chapters/")}
+        ordered = deal(list(docs), notebooks, jobs)
+        assert sorted(ordered) == docs
+        counts = [sum(d in notebooks for d in chunk) for chunk in make_chunks(ordered, jobs)]
+        full = [c for c, chunk in zip(counts, make_chunks(ordered, jobs)) if len(chunk) == len(make_chunks(ordered, jobs)[0])]
+        assert max(full) - min(full) <= 1 and sum(full) == chapters, (chapters, jobs, counts)
+
+
+def test_parallel_read_jobs_from_the_environment(monkeypatch):
+    module = _parallel_read()
+    monkeypatch.setenv(module.ENV_VAR, "3")
+    assert module.jobs() == 3
+    monkeypatch.delenv(module.ENV_VAR)
+    assert 1 <= module.jobs() <= module.MAX_JOBS
+    for bad in ("two", "0"):
+        monkeypatch.setenv(module.ENV_VAR, bad)
+        with pytest.raises(ValueError, match=f"{module.ENV_VAR}.*got"):
+            module.jobs()
+
+
+def test_extensions_vouched_for_are_the_installed_versions():
+    """_ext/parallel_read.py declares two undeclared extensions parallel-safe, after reading
+    them at one version: a new version must be read again (else Sphinx reads serially)."""
+    import importlib
+
+    for name, version in _parallel_read().UNDECLARED_BUT_SAFE.items():
+        installed = importlib.import_module(name).__version__
+        assert installed == version, (
+            f"{name} is now {installed}: check that it is parallel-read-safe, then update "
+            f"UNDECLARED_BUT_SAFE in _ext/parallel_read.py")
