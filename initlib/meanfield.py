@@ -52,9 +52,9 @@ import numpy as np
 import initlib
 
 try:
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import ThreadpoolController
 except ImportError:  # pragma: no cover - scikit-learn depends on threadpoolctl
-    threadpool_limits = None
+    ThreadpoolController = None
 
 __all__ = [
     "length_map",
@@ -134,15 +134,22 @@ def _positive_int(value, name, example):
     return int(value)
 
 
+_controller = []
+
+
 def _one_blas_thread(function):
     """Run ``function`` with a single BLAS thread: its matrices are small, and threads only
-    cost time on them (the same policy as initlib's other kernels)."""
+    cost time on them (the same policy as initlib's other kernels). The controller is made
+    once (looking the libraries up takes a millisecond; limiting them then takes microseconds),
+    so the maps can be called in loops."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        if threadpool_limits is None:  # pragma: no cover
+        if ThreadpoolController is None:  # pragma: no cover
             return function(*args, **kwargs)
-        with threadpool_limits(limits=1, user_api="blas"):
+        if not _controller:
+            _controller.append(ThreadpoolController())
+        with _controller[0].limit(limits=1, user_api="blas"):
             return function(*args, **kwargs)
 
     return wrapper
@@ -161,6 +168,7 @@ def _second_moment(act, q):
     return act.forward(u) ** 2 @ _W1
 
 
+@_one_blas_thread
 def length_map(q, sigma_w2, sigma_b2, activation="tanh"):
     r"""One layer of the length map: the mean square of the next layer's pre-activations.
 
@@ -228,6 +236,7 @@ def _corr_map(act, sw, sb, q, c):
     return (sw * pair + sb) / (sw * square + sb)
 
 
+@_one_blas_thread
 def correlation_map(c, sigma_w2, sigma_b2, activation="tanh", *, q=None):
     r"""One layer of the correlation map of two inputs whose pre-activations have length ``q``.
 
@@ -303,6 +312,7 @@ def _check_q0(q0):
     return float(q0)
 
 
+@_one_blas_thread
 def q_star(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
     r"""Fixed point :math:`q^*` of the length map, reached by iterating it from ``q0``.
 
@@ -337,6 +347,7 @@ def _chi_at(act, sw, q):
     return sw * (act.derivative(np.sqrt(q)[..., None] * _X1) ** 2 @ _W1)
 
 
+@_one_blas_thread
 def chi(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
     r"""Poole's :math:`\chi_1 = \sigma_w^2\,\mathrm E[f'(z)^2]`, :math:`z \sim N(0, q^*)`.
 
@@ -358,6 +369,7 @@ def chi(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
     return _scalar(_chi_at(act, sw, q))
 
 
+@_one_blas_thread
 def critical_sigma_w2(sigma_b2, activation="tanh", *, q0=1.0):
     r"""The :math:`\sigma_w^2` on the critical line :math:`\chi = 1` for a given :math:`\sigma_b^2`.
 
@@ -403,7 +415,7 @@ def _c_star(act, sw, sb, q, tol=1e-12, max_iter=200):
     """
     shape = np.shape(q)
     sw, sb, q = (np.broadcast_to(a, shape).ravel() for a in (sw, sb, q))
-    c = np.where(_chi_at(act, sw, q) > 1, 0.0, 1.0)
+    c = np.where(_chi_at(act, sw, q) > 1 + 1e-9, 0.0, 1.0)   # on the line itself: c* = 1
     todo = c < 1
     for _ in range(max_iter):
         if not todo.any():
@@ -429,6 +441,7 @@ def _ordered_q(act, sw, sb, q0, who):
     return q
 
 
+@_one_blas_thread
 def c_star(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
     r"""Stable fixed point :math:`c^*` of the correlation map (at :math:`q^*`).
 
@@ -464,6 +477,7 @@ def _xi(slope):
         return np.where(slope >= 1, np.inf, -1 / np.log(np.clip(slope, 1e-300, 1)))
 
 
+@_one_blas_thread
 def mean_field(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
     r"""q*, c*, χ, the slope :math:`\chi_{c^*}` of the correlation map at c*, and ξ_q, ξ_c.
 
@@ -514,6 +528,7 @@ def depth_scales(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
 # ---------------------------------------------------------------------------
 # Simulated random networks of finite width
 # ---------------------------------------------------------------------------
+@_one_blas_thread
 def correlated_inputs(n_inputs, width, c, *, q=1.0, rng=None):
     r"""``n_inputs`` vectors of length ``width`` with :math:`\frac1n\lVert x\rVert^2 = q` and
     pairwise correlation exactly ``c``.
