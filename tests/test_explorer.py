@@ -260,7 +260,7 @@ def _payload(page):
 
 def test_twin_data_holds_every_setting_and_snapshot(twin_data):
     d = twin_data
-    assert d["epochs"] == [0, 2, 4]
+    assert d["epochs"] == [0, 1, 4] == explorer.twin.snapshot_epochs(4, 3)
     assert sorted(d["runs"]) == ["he_normal|relu|2", "he_normal|tanh|2", "zeros|relu|2", "zeros|tanh|2"]
     run = d["runs"]["he_normal|tanh|2"]
     assert len(run["loss"]) == len(run["val_loss"]) == 5 and len(run["snaps"]) == 3

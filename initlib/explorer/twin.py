@@ -30,7 +30,7 @@ from ..stats import fraction_label
 from .runs import Run, Settings, grid_points, histogram_range, histogram_values
 
 __all__ = ["TWIN_INITS", "precompute_twin", "twin_html", "kernel_free_twin", "twin_outcomes",
-           "twin_summary", "twin_table", "asset"]
+           "twin_summary", "twin_table", "snapshot_epochs", "asset"]
 
 #: The twin's initializers: (label, registry name, scale), with ``make_init``'s scale.
 TWIN_INITS = (
@@ -116,7 +116,7 @@ def _snapshot(run, points, bins):
 
 
 def precompute_twin(*, dataset="moons", inits=TWIN_INITS, activations=("tanh", "sigmoid", "relu"),
-                    depths=(2, 5, 10), width=32, lr=0.05, epochs=30, snapshots=11, batch_size=32,
+                    depths=(2, 5, 10), width=32, lr=0.05, epochs=30, snapshots=8, batch_size=32,
                     seed=0, grid=24, bins=20, n_points=150, workers=None):
     """Train every setting of the grid and keep compact snapshots of the explorer's views.
 
@@ -133,7 +133,9 @@ def precompute_twin(*, dataset="moons", inits=TWIN_INITS, activations=("tanh", "
         Hidden activations and numbers of hidden layers (each ``width`` units wide).
     lr, epochs, batch_size, seed : training settings (mini-batch SGD)
     snapshots : int
-        Number of epochs, evenly spread over ``0 .. epochs``, at which the views are kept.
+        Number of epochs at which the views are kept, from 0 to ``epochs``, closer together at
+        the start, where the views change fastest (evenly spread in ``log(1 + epoch)``: for 30
+        epochs and 8 snapshots, epochs 0, 1, 2, 3, 6, 11, 18 and 30).
     grid : int
         Decision-boundary resolution (``grid × grid`` cells, probability in 16 levels).
     bins : int
@@ -156,7 +158,7 @@ def precompute_twin(*, dataset="moons", inits=TWIN_INITS, activations=("tanh", "
         raise ValueError(f"the twin draws 2-D two-class data; {dataset!r} has "
                          f"{data.n_features} features and {data.n_classes} classes: use 'moons'")
     points, extent = grid_points(data.X_train, grid)
-    marks = np.unique(np.rint(np.linspace(0, epochs, snapshots)).astype(int)).tolist()
+    marks = snapshot_epochs(epochs, snapshots)
     settings = {f"{label}|{act}|{depth}": Settings(
                     dataset=dataset, init=name, scale=scale, activation=act, depth=depth,
                     width=width, lr=lr, epochs=epochs, batch_size=batch_size, seed=seed)
@@ -183,6 +185,16 @@ def precompute_twin(*, dataset="moons", inits=TWIN_INITS, activations=("tanh", "
         "runs": runs,
         "snapshots": [json.loads(k) for k in sorted(pool, key=pool.get)],
     }
+
+
+def snapshot_epochs(epochs, snapshots):
+    """The epochs of the snapshots: ``snapshots`` of them, evenly spread in ``log(1 + epoch)``.
+
+    >>> snapshot_epochs(30, 8)
+    [0, 1, 2, 3, 6, 11, 18, 30]
+    """
+    spread = np.expm1(np.linspace(0.0, np.log1p(epochs), snapshots))
+    return np.unique(np.rint(spread).astype(int)).tolist()
 
 
 def _default_workers():
