@@ -274,6 +274,16 @@ def test_trainability_learns_shallow_and_fails_deep_ordered():
     assert r.trained(0.6)[:, 0].tolist() == [2, 2]
 
 
+def test_trainability_float32_follows_float64_on_a_stable_run():
+    ds = initlib.load_dataset("digits", n_samples=200, rng=0)
+    kw = dict(sigma_b2=0.05, width=16, steps=20, lr=0.05, batch_size=32, seeds=2, rng=1)
+    a = mf.trainability(ds.X_train, ds.y_train, [1.2], [2], **kw)
+    b = mf.trainability(ds.X_train, ds.y_train, [1.2], [2], dtype=np.float32, **kw)
+    assert np.abs(a.accuracy - b.accuracy).max() <= 2 / len(ds.X_train)   # a shallow, ordered net
+    with pytest.raises(ValueError, match="dtype must be np.float64 or np.float32"):
+        mf.trainability(ds.X_train, ds.y_train, [1.2], [2], dtype=np.int32, **kw)
+
+
 def test_trainability_is_seeded():
     ds = initlib.load_dataset("digits", n_samples=200, rng=0)
     kw = dict(sigma_b2=0.05, width=8, steps=5, lr=0.05, batch_size=16, seeds=2, rng=3)
