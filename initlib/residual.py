@@ -16,8 +16,9 @@ recipes of the chapter:
 =====================================  ===================================================
 option                                 recipe
 =====================================  ===================================================
-``alpha=1/sqrt(L)``                    scale every branch (De & Smith 2020's SkipInit
-                                       scale, a fixed multiplier)
+``alpha=1/sqrt(L)``                    scale every branch: the stream's variance stays
+                                       bounded (what batch normalization does implicitly,
+                                       De & Smith 2020)
 ``last_init="zeros"``                  zero the last layer of every branch (Goyal et al.
                                        2017's zero-γ, Fixup's zero init)
 ``init=...gain=sqrt(2)*fixup_scale``   Fixup (Zhang et al. 2019): inner layers scaled by
