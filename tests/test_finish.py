@@ -355,7 +355,7 @@ NOTATION_RULES = [
 
 #: A sentence that says whose notation it quotes may use that notation.
 TRANSLATION = re.compile(
-    r"(?:et al\.?|'s|’s|their|paper'?s?|authors?)\s+(?:own\s+)?(?:notation|writes?|calls?|denotes?|uses?)\b"
+    r"(?:et al\.?|(?<!book)'s|(?<!book)’s|their|paper'?s?|authors?)\s+(?:own\s+)?(?:notation|writes?|calls?|denotes?|uses?)\b"
     r"|\bin\s+(?:the|their|[A-Z]\w+'s)\s+notation|\bnotation of\b",
     re.I,
 )
@@ -728,6 +728,11 @@ def test_notation_check_reads_labels_in_code_and_captions_but_not_code():
     assert len(problems) == 1 and "cell 0 (code, LaTeX of a label): [L-as-loss]" in problems[0], problems
     problems = notation_problems([doc(figure_cell(caption=r"The std of $\partial L/\partial a$ per layer."))])
     assert len(problems) == 1 and "mystnb.figure.caption: [L-as-loss]" in problems[0], problems
+
+
+def test_notation_check_does_not_exempt_the_books_own_notation():
+    problems = notation_problems([doc(md(r"In the book's notation, $\delta^{[l]} = \partial J/\partial a^{[l]}$."))])
+    assert len(problems) == 1 and "[delta-definition]" in problems[0], problems
 
 
 def test_notation_check_skips_the_appendix():
