@@ -1,37 +1,97 @@
-"""One BLAS thread while initlib's kernels run.
+"""BLAS threads for initlib's kernels: one for small matrices, the caller's setting where threads pay.
 
-The course's matrices are small (tens to a few hundred rows and columns). For such
-sizes a multithreaded BLAS spends more time handing work between threads than
-multiplying, and on a busy 2-core machine it was 4 to 15 times slower than one
-thread; the results are the same. The training loop, the statistics and the explorer
-therefore run under :func:`one_blas_thread`, which restores the previous setting on
-exit, so code outside initlib keeps whatever threading the user chose.
+A multithreaded BLAS splits each matrix product between threads. For the course's
+small products (a batch of at most a few hundred rows times layers of at most a few
+hundred units) handing the work over costs more than it saves, and on a busy machine a
+thread that waits for a descheduled partner turns a 0.7 ms product into 200 ms (measured
+below). initlib's kernels (training, the statistics, LSUV, the explorer) therefore pick
+the number of threads from the size of the largest product they will compute,
+``rows x fan_in x fan_out`` multiply-adds (MACs):
+
+- below ``THREADS_PAY_FROM_MACS`` (2**24, about 16.8 million: e.g. a batch of 256 through a
+  256 x 256 layer, or 128 through 362 x 362): one thread;
+- from there on: the caller's setting, untouched (normally every core, or whatever the
+  user or the environment chose, e.g. ``OPENBLAS_NUM_THREADS=1`` when notebooks run in
+  parallel), unless the other cores are already busy (the 1-minute load average is
+  above ``cpu_count - 0.5``): then one thread, because a thread that waits for a
+  descheduled partner costs far more than it gives.
+
+The previous setting is always restored on exit, so code outside initlib keeps whatever
+threading the user chose; the results are the same either way.
+
+Where the crossover lies, measured with ``python benchmarks/train_step.py --crossover``
+(one layer's three products, float32, OpenBLAS 0.3.31 on a 2-core AMD EPYC VM with AVX-512,
+best of 7 interleaved rounds; see benchmarks/README.md for the full table): two threads
+gave no gain up to batch 128 x width 256 (8.4M MACs, speedup 0.8-1.1), 1.25x at
+128 x 512 (33.5M) and up to 1.7-2x for larger products when the second core was idle; with
+the second core busy (other jobs, or a second notebook) two threads were 2 to 1000 times
+*slower* at every size below about 100M MACs. 2**24 sits between the two regimes; float64
+products cost twice as much per MAC, and the same threshold holds for them.
 
 threadpoolctl comes with scikit-learn; without it, nothing changes.
 """
 
 import contextlib
 import functools
+import os
+import sys
 
 try:
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import ThreadpoolController
 except ImportError:  # pragma: no cover - scikit-learn depends on threadpoolctl
-    threadpool_limits = None
+    ThreadpoolController = None
+
+#: Multiply-adds of the largest matrix product from which more BLAS threads pay.
+THREADS_PAY_FROM_MACS = 2 ** 24
+
+
+_controller = {"modules": -1, "controller": None}
+
+
+def _blas_controller():
+    """threadpoolctl's view of the loaded BLAS libraries, looked up again after any import.
+
+    Looking them up reads the process's memory map (about a millisecond); a BLAS loaded
+    later, such as scipy's when scikit-learn is imported, must be limited too. A library
+    only arrives with an import, so the lookup is redone when ``sys.modules`` has grown.
+    """
+    if len(sys.modules) != _controller["modules"]:
+        _controller["controller"] = ThreadpoolController()
+        _controller["modules"] = len(sys.modules)
+    return _controller["controller"]
 
 
 def one_blas_thread():
-    """A context manager in which numpy's BLAS (and scipy's, if loaded) uses a single thread.
-
-    The libraries are looked up at every call (about a millisecond): a BLAS loaded after
-    the first call, such as scipy's when scikit-learn is imported, is limited too.
-    """
-    if threadpool_limits is None:  # pragma: no cover
+    """A context manager in which numpy's BLAS (and scipy's, if loaded) uses a single thread."""
+    if ThreadpoolController is None:  # pragma: no cover
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
+def cores_are_busy():
+    """True if the other cores are already busy: the 1-minute load average is above
+    ``cpu_count - 0.5`` (this process counts for about 1). False where unknown."""
+    try:
+        return os.getloadavg()[0] > (os.cpu_count() or 1) - 0.5
+    except (AttributeError, OSError):  # pragma: no cover - Windows has no load average
+        return False
+
+
+def blas_threads_for(rows, shapes):
+    """The threading for products of ``rows`` examples through weight matrices of ``shapes``.
+
+    One thread if the largest product, ``rows * fan_out * fan_in`` MACs, is below
+    :data:`THREADS_PAY_FROM_MACS`, or if the other cores are busy (:func:`cores_are_busy`);
+    else the caller's setting (a null context).
+    """
+    macs = max((rows * shape[0] * shape[1] for shape in shapes if len(shape) == 2), default=0)
+    if macs >= THREADS_PAY_FROM_MACS and not cores_are_busy():
+        return contextlib.nullcontext()
+    return one_blas_thread()
 
 
 def small_matrix_kernel(function):
-    """Decorator: run ``function`` under :func:`one_blas_thread`."""
+    """Decorator: run ``function`` under :func:`one_blas_thread` (kernels on small matrices)."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
@@ -39,8 +99,3 @@ def small_matrix_kernel(function):
             return function(*args, **kwargs)
 
     return wrapper
-
-
-def blas_threads_for(model, rows):
-    """The BLAS threading for training ``model`` on batches of ``rows`` examples."""
-    return one_blas_thread()

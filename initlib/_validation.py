@@ -234,7 +234,7 @@ def check_finite(a, name):
 def check_numeric_array(a, name):
     """``np.asarray(a)`` if its dtype is numeric (or bool), else TypeError."""
     a = np.asarray(a)
-    if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+    if a.dtype.kind not in "biufc":                 # bool, ints, floats, complex
         raise TypeError(f"{name} must be a numeric array, got dtype {a.dtype}.")
     return a
 

@@ -390,6 +390,12 @@ class MLP:
     # -- validation ---------------------------------------------------------
     def _check_parameters(self):
         """Shapes and dtype of weights/biases, which users may assign directly."""
+        dtype, sizes = self.dtype, self.layer_sizes
+        if len(self.weights) == len(self.biases) == len(sizes) - 1 and all(  # the usual case
+                type(W) is np.ndarray and type(b) is np.ndarray and W.dtype == dtype
+                and b.dtype == dtype and W.shape == (n, m) and b.shape == (n,)
+                for W, b, n, m in zip(self.weights, self.biases, sizes[1:], sizes[:-1])):
+            return
         for name, params in (("weights", self.weights), ("biases", self.biases)):
             if len(params) != self.n_layers:
                 raise ValueError(
@@ -460,10 +466,10 @@ class MLP:
                 f"output={self.output!r} needs {name} of shape (n,) or (n, 1) with one "
                 f"label per example, got shape {y.shape}.{hint}"
             )
-        if np.issubdtype(y.dtype, np.floating):
+        if y.dtype.kind == "f":
             check_finite(y, name)
         if self.output == "softmax":
-            if not (np.issubdtype(y.dtype, np.integer) or np.all(y == np.round(y))) or y.dtype == bool:
+            if not (y.dtype.kind in "iu" or np.all(y == np.round(y))) or y.dtype == bool:
                 raise ValueError(
                     f"output='softmax' needs integer class labels in [0, {n_out}), got "
                     f"{name} of dtype {y.dtype} with values such as {y[:3].tolist()}; "

@@ -104,14 +104,19 @@ class SGD(_Optimizer):
         self.momentum = check_real(momentum, "momentum", example="momentum=0.9 (0 is plain SGD)",
                                    minimum=0.0, below=1.0)
         self.velocities = None
+        self._updates = None                                  # scratch arrays for -lr g
 
     def step(self, params, grads):
         """Update every array of ``params`` in place; ``grads`` are only read."""
         lrs, mu = self._learning_rates(params, grads), self.momentum
         if mu and self.velocities is None:
             self.velocities = [np.zeros_like(p) for p in params]
+        if self._updates is None or len(self._updates) != len(params) or any(
+                u.shape != p.shape or u.dtype != p.dtype
+                                        for u, p in zip(self._updates, params)):
+            self._updates = [np.empty_like(p) for p in params]
         for i, (theta, g, lr) in enumerate(zip(params, grads, lrs)):
-            update = np.multiply(g, -lr, dtype=theta.dtype)    # -lr g, a new array
+            update = np.multiply(g, -lr, out=self._updates[i])  # -lr g, never into g
             if self.velocities is not None:
                 v = self.velocities[i]
                 if mu:

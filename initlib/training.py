@@ -40,6 +40,7 @@ pages of ``RuntimeWarning: overflow``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -179,7 +180,7 @@ class History:
 # ---------------------------------------------------------------------------
 def _why_diverged(loss, what, max_loss):
     """The reason a run must stop, or None: the one divergence test."""
-    if not np.isfinite(loss) or (max_loss is not None and loss > max_loss):
+    if not math.isfinite(loss) or (max_loss is not None and loss > max_loss):
         return f"{what} {loss:.4g}"
     return None
 
@@ -459,7 +460,9 @@ def train(model, X, y, *, lr=None, epochs, batch_size=None, momentum=0.0, optimi
     recorder = _Recorder(model, history, train_set, val_set, record, record_data, verbose)
 
     first, last = history.epochs + 1, history.epochs + epochs
-    with np.errstate(all="ignore"), blas_threads_for(model, batch_size or len(train_set[0])):
+    rows = min(batch_size or len(train_set[0]), len(train_set[0]))
+    threads = blas_threads_for(rows, [p.shape for p in model.parameters()])
+    with np.errstate(all="ignore"), threads:
         if not history.epoch:
             loss = recorder.metrics(0)
             recorder.snapshot(0)
@@ -467,13 +470,14 @@ def train(model, X, y, *, lr=None, epochs, batch_size=None, momentum=0.0, optimi
             if why:
                 return recorder.stop(0, why)
         for epoch in range(first, last + 1):
+            params = model.parameters()                     # (a callback may replace them)
             for Xb, yb in _batches(*train_set, batch_size, shuffle):
                 loss, grads = model.loss_and_flat_grads(Xb, yb)
                 history.step_loss.append(loss)
                 why = _why_diverged(loss, "a mini-batch loss became", max_loss)
                 if why:
                     return recorder.stop(epoch, why)
-                optimizer.step(model.parameters(), grads)
+                optimizer.step(params, grads)
             if epoch % eval_every == 0 or epoch == last:
                 loss = recorder.metrics(epoch)
                 why = _why_diverged(loss, "the training loss became", max_loss)

@@ -1,0 +1,52 @@
+"""initlib/_blas.py: one BLAS thread for small products, the caller's setting where threads pay."""
+
+import numpy as np
+import pytest
+
+import initlib
+from initlib import _blas
+
+threadpoolctl = pytest.importorskip("threadpoolctl")
+
+
+def blas_threads():
+    return [m["num_threads"] for m in threadpoolctl.threadpool_info() if m["user_api"] == "blas"]
+
+
+@pytest.fixture
+def two_threads():
+    np.ones((2, 2)) @ np.ones((2, 2))                     # load numpy's BLAS
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        yield
+
+
+def test_small_products_run_on_one_thread_and_the_setting_comes_back(two_threads):
+    with _blas.blas_threads_for(128, [(256, 256), (10, 256)]):   # 8.4M MACs < 2**24
+        assert set(blas_threads()) == {1}
+    assert set(blas_threads()) == {2}
+
+
+@pytest.mark.parametrize("busy, expected", [(False, {2}), (True, {1})])
+def test_large_products_keep_the_callers_threads_unless_the_cores_are_busy(
+        two_threads, monkeypatch, busy, expected):
+    monkeypatch.setattr(_blas, "cores_are_busy", lambda: busy)
+    with _blas.blas_threads_for(256, [(1024, 1024)]):            # 268M MACs
+        assert set(blas_threads()) == expected
+    assert set(blas_threads()) == {2}
+
+
+def test_the_threshold_is_the_largest_product():
+    assert 256 * 256 * 256 == _blas.THREADS_PAY_FROM_MACS
+    assert isinstance(_blas.cores_are_busy(), bool)
+
+
+def test_train_picks_threads_by_size_and_restores_them(two_threads, monkeypatch):
+    monkeypatch.setattr(_blas, "cores_are_busy", lambda: False)
+    data = initlib.load_dataset("digits")
+    seen = {}
+    for width in (32, 1024):
+        net = initlib.MLP([64, width, 10], rng=0, dtype=np.float32)
+        initlib.train(net, data.X_train[:256], data.y_train[:256], lr=0.01, epochs=1,
+                      batch_size=256, callback=lambda *a: seen.setdefault(width, blas_threads()))
+        assert set(blas_threads()) == {2}
+    assert set(seen[32]) == {1} and set(seen[1024]) == {2}   # 256 x 1024 x 64 = 16.8M MACs
