@@ -1,0 +1,580 @@
+r"""Width and the maximal update parametrization (μP): SP, NTK and μP as a few named settings.
+
+Chapter 10 (:ref:`ch-width-mup`) uses this module. A *parametrization* says, for every
+layer, how the initial variance of its weights and its learning rate depend on the width.
+Three layers differ (Yang & Hu 2021; Yang et al. 2022, Table 3): the **input** layer
+(fan-in fixed by the data, fan-out = the width :math:`n`), the **hidden** layers (both fans
+:math:`n`) and the **output** layer (fan-in :math:`n`, fan-out the number of classes).
+Biases go with the input layer ("all biases": fan-in 1, fan-out their length).
+
+Everything is written *relative to a base model* of hidden width ``base_width``: with
+:math:`r_\text{in} = n_\text{in}/\tilde n_\text{in}` and :math:`r_\text{out} = n_\text{out}/\tilde n_\text{out}`
+the ratios of a layer's fans to the same layer's fans in the base model, the initial variance
+is :math:`\sigma_w^2/n_\text{in}` times ``init`` and the learning rate is :math:`\eta` times ``lr``:
+
+=========  =========  ===================  =====================  =====================
+param.     optimizer  input layer, biases  hidden layers          output layer
+=========  =========  ===================  =====================  =====================
+SP         any        init 1, lr 1         init 1, lr 1           init 1, lr 1
+NTK        SGD        init 1, lr 1         init 1, lr 1/r_in      init 1, lr 1/r_in
+NTK        Adam       init 1, lr 1         init 1, lr 1/√r_in     init 1, lr 1/√r_in
+μP         SGD        init 1, lr r_out     init 1, lr 1           init 1/r_in, lr 1/r_in
+μP         Adam       init 1, lr 1         init 1, lr 1/r_in      init 1/r_in, lr 1/r_in
+=========  =========  ===================  =====================  =====================
+
+So μP with Adam has the paper's initial variances :math:`1/n_\text{in}` (input, hidden) and
+:math:`1/n_\text{in}^2` (output) and learning rates :math:`1, 1/n_\text{in}, 1/n_\text{in}`, scaled
+so that **at the base width every parametrization is SP** (``init`` and ``lr`` all 1): tune
+:math:`\eta` on the base model, then transfer it. NTK is the effective form of
+:math:`W = w/\sqrt{n_\text{in}}` with :math:`w \sim \mathcal N(0, \sigma_w^2)` trained with one
+learning rate: SGD on :math:`w` moves :math:`W` by :math:`\eta/n_\text{in}` times its gradient, Adam
+(which ignores the gradient's scale) by :math:`\eta/\sqrt{n_\text{in}}` per entry. The input layer's
+fan-in is the data's, the same at every width, so its ``r_in`` is 1.
+
+Every weight is drawn by :func:`initlib.variance_scaling` (through :class:`initlib.MLP`), so
+the ``INITLIB_PERTURB_ULP`` switch applies. Biases start at zero.
+
+>>> from initlib import width
+>>> p = width.Parametrization("mup", optimizer="adam", base_width=32)
+>>> [(s.kind, s.init, s.lr) for s in p.scalings([64, 128, 128, 10])]
+[('input', 1.0, 1.0), ('hidden', 1.0, 0.25), ('output', 0.25, 0.25)]
+>>> net = p.mlp([64, 128, 128, 10], rng=0)
+>>> p.learning_rates(net, lr=0.01)
+[0.01, 0.01, 0.0025, 0.01, 0.0025, 0.01]
+
+References
+----------
+Jacot, Gabriel & Hongler (2018). Neural tangent kernel. NeurIPS.
+Kingma & Ba (2015). Adam: a method for stochastic optimization. ICLR.
+Yang & Hu (2021). Tensor Programs IV: feature learning in infinite-width neural networks. ICML.
+Yang et al. (2022). Tensor Programs V: tuning large neural networks via zero-shot
+hyperparameter transfer. arXiv:2203.03466 (Table 3, and the coordinate check).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+
+import initlib
+
+try:  # scikit-learn's dependency; these small matrices run faster on one BLAS thread
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover
+    threadpool_limits = None
+
+__all__ = [
+    "PARAMETRIZATIONS",
+    "OPTIMIZERS",
+    "FORMULAS",
+    "LayerScaling",
+    "Parametrization",
+    "CoordCheck",
+    "coord_check",
+    "LRSweep",
+    "lr_sweep",
+    "log_log_slope",
+    "check_mup_table",
+]
+
+PARAMETRIZATIONS = ("sp", "ntk", "mup")
+OPTIMIZERS = ("sgd", "adam")
+_KINDS = ("input", "hidden", "output")
+
+# (init factor, weight lr factor, bias lr factor) as functions of (r_in, r_out).
+_ONE = (lambda r_in, r_out: 1.0)
+_RULES = {
+    ("sp", "sgd"): {k: (_ONE, _ONE, _ONE) for k in _KINDS},
+    ("sp", "adam"): {k: (_ONE, _ONE, _ONE) for k in _KINDS},
+    ("ntk", "sgd"): {
+        "input": (_ONE, lambda r_in, r_out: 1 / r_in, _ONE),
+        "hidden": (_ONE, lambda r_in, r_out: 1 / r_in, _ONE),
+        "output": (_ONE, lambda r_in, r_out: 1 / r_in, _ONE),
+    },
+    ("ntk", "adam"): {
+        "input": (_ONE, lambda r_in, r_out: 1 / math.sqrt(r_in), _ONE),
+        "hidden": (_ONE, lambda r_in, r_out: 1 / math.sqrt(r_in), _ONE),
+        "output": (_ONE, lambda r_in, r_out: 1 / math.sqrt(r_in), _ONE),
+    },
+    ("mup", "sgd"): {
+        "input": (_ONE, lambda r_in, r_out: r_out, lambda r_in, r_out: r_out),
+        "hidden": (_ONE, _ONE, lambda r_in, r_out: r_out),
+        "output": (lambda r_in, r_out: 1 / r_in, lambda r_in, r_out: 1 / r_in,
+                   lambda r_in, r_out: r_out),
+    },
+    ("mup", "adam"): {
+        "input": (_ONE, _ONE, _ONE),
+        "hidden": (_ONE, lambda r_in, r_out: 1 / r_in, _ONE),
+        "output": (lambda r_in, r_out: 1 / r_in, lambda r_in, r_out: 1 / r_in, _ONE),
+    },
+}
+
+#: The width dependence of each entry as the paper writes it (no base model):
+#: ``FORMULAS[(parametrization, optimizer)][kind] == (initial variance, learning rate)``.
+FORMULAS = {
+    ("sp", "sgd"): {k: ("1/fan_in", "1") for k in _KINDS},
+    ("sp", "adam"): {k: ("1/fan_in", "1") for k in _KINDS},
+    ("ntk", "sgd"): {k: ("1/fan_in", "1/fan_in") for k in _KINDS},
+    ("ntk", "adam"): {k: ("1/fan_in", "1/sqrt(fan_in)") for k in _KINDS},
+    ("mup", "sgd"): {"input": ("1/fan_in", "fan_out"), "hidden": ("1/fan_in", "1"),
+                     "output": ("1/fan_in^2", "1/fan_in")},
+    ("mup", "adam"): {"input": ("1/fan_in", "1"), "hidden": ("1/fan_in", "1/fan_in"),
+                      "output": ("1/fan_in^2", "1/fan_in")},
+}
+
+
+# ---------------------------------------------------------------------------
+# Validation (the public boundary)
+# ---------------------------------------------------------------------------
+def _positive_int(value, name, example):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int, got {value!r} of type {type(value).__name__}; "
+                        f"e.g. {name}={example}.")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}; e.g. {name}={example}.")
+    return int(value)
+
+
+def _positive_real(value, name, example):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} of type "
+                        f"{type(value).__name__}; e.g. {name}={example}.")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}; "
+                         f"e.g. {name}={example}.")
+    return float(value)
+
+
+def _choice(value, name, choices, example):
+    if not isinstance(value, str) or value.lower() not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got "
+                         f"{value!r}; e.g. {name}={example!r}.")
+    return value.lower()
+
+
+def _widths(widths):
+    if not isinstance(widths, (list, tuple, np.ndarray)) or len(widths) < 2:
+        raise ValueError(f"widths must list at least two hidden widths, got {widths!r}; "
+                         f"e.g. widths=[32, 64, 128, 256].")
+    return [_positive_int(int(w) if isinstance(w, np.integer) else w, "each width", 64)
+            for w in widths]
+
+
+def _batch(X, y):
+    """Inputs as float64 (batch, n_in) and integer class labels, one per row."""
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
+    if X.ndim != 2 or y.shape != (len(X),) or len(X) == 0:
+        raise ValueError(f"X must be (batch, n_in) with one integer label in y per row, got "
+                         f"X of shape {X.shape} and y of shape {y.shape}.")
+    if y.dtype.kind not in "iu" or y.min() < 0:
+        raise ValueError(f"y must hold integer class labels 0, 1, ..., got dtype {y.dtype} "
+                         f"with values from {y.min()} to {y.max()}.")
+    return X, y
+
+
+def _one_blas_thread():
+    """Context: one BLAS thread (the matrices here are small; more threads only cost)."""
+    if threadpool_limits is None:  # pragma: no cover
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _layer_sizes(layer_sizes):
+    if isinstance(layer_sizes, initlib.MLP):
+        return tuple(layer_sizes.layer_sizes)
+    if not isinstance(layer_sizes, (list, tuple)) or len(layer_sizes) < 3:
+        raise ValueError(
+            f"layer_sizes must be a list [n_in, n, ..., n, n_out] with at least one hidden "
+            f"layer, got {layer_sizes!r}; e.g. [64, 128, 128, 10] (input, two hidden layers "
+            f"of width 128, output).")
+    return tuple(_positive_int(n, f"layer_sizes[{i}]", 64) for i, n in enumerate(layer_sizes))
+
+
+# ---------------------------------------------------------------------------
+# The parametrizations
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LayerScaling:
+    r"""One layer's place in the table and its factors relative to SP at the base width.
+
+    Attributes
+    ----------
+    kind : {"input", "hidden", "output"}
+    fan_in, fan_out : int
+        The layer's fans :math:`n_\text{in}, n_\text{out}`.
+    base_fan_in, base_fan_out : int
+        The same layer's fans in the base model.
+    init : float
+        Initial variance relative to SP: :math:`\operatorname{Var}(w) = \sigma_w^2\,\mathrm{init}/n_\text{in}`.
+    lr : float
+        The weights' learning rate is :math:`\eta \cdot \mathrm{lr}`.
+    bias_lr : float
+        The bias's learning rate is :math:`\eta \cdot \mathrm{bias\_lr}`.
+    """
+
+    kind: str
+    fan_in: int
+    fan_out: int
+    base_fan_in: int
+    base_fan_out: int
+    init: float
+    lr: float
+    bias_lr: float
+
+
+class Parametrization:
+    r"""SP, NTK or μP for SGD or Adam, relative to a base width: initial scales and learning rates.
+
+    Parameters
+    ----------
+    name : {"sp", "ntk", "mup"}
+        Standard parametrization (what chapters 3 to 6 teach: :math:`\operatorname{Var}(w)
+        \propto 1/n_\text{in}`, one learning rate), the neural-tangent parametrization, or
+        the maximal update parametrization.
+    optimizer : {"adam", "sgd"}
+        The optimizer the learning rates are scaled for (the table differs).
+    base_width : int
+        Hidden width of the base model, where every parametrization equals SP.
+
+    Examples
+    --------
+    >>> from initlib import width
+    >>> width.Parametrization("mup", optimizer="sgd", base_width=32)
+    Parametrization('mup', optimizer='sgd', base_width=32)
+    """
+
+    def __init__(self, name, *, optimizer="adam", base_width=32):
+        self.name = _choice(name, "name (the parametrization)", PARAMETRIZATIONS, "mup")
+        self.optimizer = _choice(optimizer, "optimizer", OPTIMIZERS, "adam")
+        self.base_width = _positive_int(base_width, "base_width", 32)
+
+    def __repr__(self):
+        return (f"Parametrization({self.name!r}, optimizer={self.optimizer!r}, "
+                f"base_width={self.base_width})")
+
+    def scalings(self, layer_sizes):
+        """One :class:`LayerScaling` per weight layer of ``layer_sizes`` (or of an MLP).
+
+        The base model has the same input and output sizes and every hidden layer
+        ``base_width`` wide.
+        """
+        sizes = _layer_sizes(layer_sizes)
+        base = (sizes[0],) + (self.base_width,) * (len(sizes) - 2) + (sizes[-1],)
+        rules = _RULES[(self.name, self.optimizer)]
+        out = []
+        for l in range(1, len(sizes)):
+            kind = "input" if l == 1 else "output" if l == len(sizes) - 1 else "hidden"
+            r_in, r_out = sizes[l - 1] / base[l - 1], sizes[l] / base[l]
+            init, lr, bias_lr = (float(rule(r_in, r_out)) for rule in rules[kind])
+            out.append(LayerScaling(kind, sizes[l - 1], sizes[l], base[l - 1], base[l],
+                                    init, lr, bias_lr))
+        return out
+
+    def mlp(self, layer_sizes, *, activation="relu", sigma_w2=2.0, output_sigma_w2=1.0,
+            rng=None, dtype=np.float64):
+        r"""An :class:`initlib.MLP` whose weights follow this parametrization.
+
+        Layer :math:`l` draws :math:`W^{[l]} \sim \mathcal N(0, \sigma_w^2\,\mathrm{init}/n_\text{in})`
+        with :func:`initlib.variance_scaling`; biases start at 0.
+
+        Parameters
+        ----------
+        layer_sizes : list of int
+            ``[n_in, n, ..., n, n_out]``, at least one hidden layer.
+        activation : str
+            Hidden activation (see :class:`initlib.MLP`).
+        sigma_w2 : float
+            :math:`\sigma_w^2` of the input and hidden layers in SP (2 = He, for ReLU).
+        output_sigma_w2 : float
+            :math:`\sigma_w^2` of the output layer in SP (1 = LeCun).
+        rng : None, int or Generator
+            Seed, as for :class:`initlib.MLP`.
+        dtype : np.float64 or np.float32
+        """
+        scalings = self.scalings(layer_sizes)
+        sigma_w2 = _positive_real(sigma_w2, "sigma_w2", 2.0)
+        output_sigma_w2 = _positive_real(output_sigma_w2, "output_sigma_w2", 1.0)
+        inits = [functools.partial(initlib.variance_scaling, mode="fan_in",
+                                   scale=(output_sigma_w2 if s.kind == "output" else sigma_w2)
+                                   * s.init)
+                 for s in scalings]
+        sizes = [scalings[0].fan_in] + [s.fan_out for s in scalings]
+        return initlib.MLP(sizes, activation=activation, init=inits, output="softmax",
+                           rng=rng, dtype=dtype)
+
+    def learning_rates(self, net, lr):
+        """One learning rate per parameter of ``net`` (``[W1, b1, W2, b2, ...]``): ``lr`` times the table's factor.
+
+        Pass the list to :func:`initlib.train` (``lr=``) or to :class:`initlib.optim.Adam`
+        / :class:`initlib.optim.SGD`.
+        """
+        lr = _positive_real(lr, "lr", 0.01)
+        if not isinstance(net, initlib.MLP):
+            raise TypeError(f"net must be an initlib.MLP (e.g. from Parametrization.mlp), got "
+                            f"{net!r} of type {type(net).__name__}.")
+        return [lr * f for s in self.scalings(net) for f in (s.lr, s.bias_lr)]
+
+
+# ---------------------------------------------------------------------------
+# The coordinate check
+# ---------------------------------------------------------------------------
+def log_log_slope(widths, values):
+    r"""Least-squares slope of :math:`\log(\mathrm{values})` against :math:`\log(\mathrm{widths})`.
+
+    A quantity :math:`\propto n^k` has slope :math:`k`: 0 means it stays the same size as the
+    network widens.
+
+    >>> round(log_log_slope([32, 64, 128], [1.0, 2.0, 4.0]), 6)
+    1.0
+    """
+    x, v = np.log(np.asarray(widths, dtype=float)), np.log(np.asarray(values, dtype=float))
+    if x.shape != v.shape or x.ndim != 1 or len(x) < 2:
+        raise ValueError(f"widths and values must be two 1-D sequences of the same length "
+                         f">= 2, got shapes {x.shape} and {v.shape}.")
+    return float(np.polyfit(x, v, 1)[0])
+
+
+@dataclass(eq=False)
+class CoordCheck:
+    r"""The coordinate check's measurements.
+
+    Attributes
+    ----------
+    parametrization : Parametrization
+    widths : list of int
+    steps : int
+        Optimizer steps taken before measuring.
+    delta : ndarray, shape (n_seeds, n_widths, L)
+        Mean over the batch and the units of :math:`|z^{[l]}_t - z^{[l]}_0|`, the change of
+        each layer's pre-activations (the output layer's: the logits) after ``steps`` steps.
+    weight_ratio : ndarray, shape (n_seeds, n_widths, L)
+        :math:`\lVert W^{[l]}_t - W^{[l]}_0\rVert_F / \lVert W^{[l]}_0\rVert_F`, the update-to-weight ratio.
+    """
+
+    parametrization: Parametrization
+    widths: list
+    steps: int
+    delta: np.ndarray
+    weight_ratio: np.ndarray
+
+    @property
+    def median_delta(self):
+        """Median over seeds of ``delta``, shape (n_widths, L)."""
+        return np.median(self.delta, axis=0)
+
+    def slopes(self):
+        """Per layer, the log-log slope of the median :math:`|\\Delta z^{[l]}|` against the width."""
+        m = self.median_delta
+        return np.array([log_log_slope(self.widths, m[:, l]) for l in range(m.shape[1])])
+
+
+def coord_check(parametrization, widths, X, y, *, lr, steps=3, n_hidden=2, seeds=(0, 1, 2)):
+    r"""Train each width for a few steps on one batch and measure how much every layer moved.
+
+    The *coordinate check* of Yang et al. (2022): for each width :math:`n` and seed, build
+    ``parametrization.mlp([n_in] + [n] * n_hidden + [n_out])``, take ``steps`` steps of the
+    parametrization's optimizer (its per-layer learning rates, base rate ``lr``) on the
+    batch ``(X, y)``, and record the mean :math:`|\Delta z^{[l]}|` of every layer on that batch.
+    In a parametrization where every layer learns at a width-independent speed, these
+    stay flat as :math:`n` grows (log-log slope 0).
+
+    Parameters
+    ----------
+    parametrization : Parametrization
+    widths : sequence of int
+        At least two hidden widths.
+    X, y : array_like
+        One batch of inputs ``(batch, n_in)`` and integer labels.
+    lr : float
+        The base learning rate :math:`\eta`.
+    steps : int
+        Optimizer steps (the same batch each time).
+    n_hidden : int
+        Number of hidden layers (>= 1; >= 2 to have hidden-to-hidden weights).
+    seeds : sequence of int
+        One network per seed and width.
+
+    Returns
+    -------
+    CoordCheck
+    """
+    if not isinstance(parametrization, Parametrization):
+        raise TypeError(f"parametrization must be a width.Parametrization, got "
+                        f"{parametrization!r} of type {type(parametrization).__name__}; e.g. "
+                        f"width.Parametrization('mup', optimizer='adam', base_width=32).")
+    widths = _widths(widths)
+    steps = _positive_int(steps, "steps", 3)
+    n_hidden = _positive_int(n_hidden, "n_hidden", 2)
+    lr = _positive_real(lr, "lr", 0.01)
+    X, y = _batch(X, y)
+    if len(seeds) < 1:
+        raise ValueError("seeds must hold at least one seed, got an empty sequence.")
+    n_out = max(int(y.max()) + 1, 2)
+    optimizer = {"adam": initlib.Adam, "sgd": initlib.SGD}[parametrization.optimizer]
+    delta = np.empty((len(seeds), len(widths), n_hidden + 1))
+    ratio = np.empty_like(delta)
+    with _one_blas_thread(), np.errstate(all="ignore"):
+        for i, seed in enumerate(seeds):
+            for j, n in enumerate(widths):
+                net = parametrization.mlp([X.shape[1]] + [n] * n_hidden + [n_out], rng=seed)
+                z0 = net.preactivations(X)
+                W0 = [W.copy() for W in net.weights]
+                opt = optimizer(parametrization.learning_rates(net, lr))
+                for _ in range(steps):
+                    _, grads = net.loss_and_flat_grads(X, y)
+                    opt.step(net.parameters(), grads)
+                zt = net.preactivations(X)
+                delta[i, j] = [np.mean(np.abs(b - a)) for a, b in zip(z0, zt)]
+                ratio[i, j] = [np.linalg.norm(W - V) / np.linalg.norm(V)
+                               for W, V in zip(net.weights, W0)]
+    return CoordCheck(parametrization, widths, steps, delta, ratio)
+
+
+# ---------------------------------------------------------------------------
+# The learning-rate sweep
+# ---------------------------------------------------------------------------
+@dataclass(eq=False)
+class LRSweep:
+    r"""Training losses over a grid of widths and learning rates.
+
+    Attributes
+    ----------
+    parametrization : Parametrization
+    widths : list of int
+    lrs : ndarray
+        The base learning rates :math:`\eta` (the grid).
+    loss : ndarray, shape (n_seeds, n_widths, n_lrs)
+        The training cost :math:`J` on the whole training set after training; ``inf``
+        for a run that diverged (a non-finite loss, or one above ``max_loss``).
+    """
+
+    parametrization: Parametrization
+    widths: list
+    lrs: np.ndarray
+    loss: np.ndarray
+
+    @property
+    def median_loss(self):
+        """Median over seeds, shape (n_widths, n_lrs); ``inf`` where most seeds diverged."""
+        return np.median(self.loss, axis=0)
+
+    @property
+    def diverged(self):
+        """Number of diverged runs per width and learning rate, shape (n_widths, n_lrs)."""
+        return np.sum(~np.isfinite(self.loss), axis=0)
+
+    def best_lr(self):
+        """Per width, the grid learning rate with the lowest median loss."""
+        return self.lrs[np.argmin(self.median_loss, axis=1)]
+
+    def near_best(self, margin=0.1):
+        """Per width, a boolean mask of the learning rates whose median loss is within
+        ``(1 + margin)`` times the lowest (the near-ties that another seed could reorder)."""
+        m = self.median_loss
+        return m <= (1 + margin) * m.min(axis=1, keepdims=True)
+
+
+def lr_sweep(parametrization, widths, lrs, X, y, *, epochs=1, batch_size=64, n_hidden=2,
+             seeds=(0,), max_loss=100.0):
+    r"""Train every width at every learning rate with the parametrization's optimizer.
+
+    For each seed, width :math:`n` and base rate :math:`\eta` in ``lrs``: a fresh
+    ``parametrization.mlp([n_in] + [n] * n_hidden + [n_out], rng=seed)`` trained for
+    ``epochs`` epochs of mini-batches (shuffled by the same ``seed`` at every width and rate,
+    so curves differ only by width and rate) with per-layer rates
+    ``parametrization.learning_rates(net, eta)``; then the cost :math:`J` on all of ``X``.
+
+    Returns
+    -------
+    LRSweep
+    """
+    if not isinstance(parametrization, Parametrization):
+        raise TypeError(f"parametrization must be a width.Parametrization, got "
+                        f"{parametrization!r} of type {type(parametrization).__name__}.")
+    widths = _widths(widths)
+    lrs = np.array([_positive_real(lr, "each lr", 0.01) for lr in lrs])
+    epochs = _positive_int(epochs, "epochs", 1)
+    batch_size = _positive_int(batch_size, "batch_size", 64)
+    n_hidden = _positive_int(n_hidden, "n_hidden", 2)
+    max_loss = _positive_real(max_loss, "max_loss", 100.0)
+    X, y = _batch(X, y)
+    n_out = max(int(y.max()) + 1, 2)
+    optimizer = {"adam": initlib.Adam, "sgd": initlib.SGD}[parametrization.optimizer]
+    loss = np.empty((len(seeds), len(widths), len(lrs)))
+    with _one_blas_thread(), np.errstate(all="ignore"):
+        for i, seed in enumerate(seeds):
+            orders = [np.random.default_rng([seed, e]).permutation(len(X)) for e in range(epochs)]
+            for j, n in enumerate(widths):
+                for k, lr in enumerate(lrs):
+                    net = parametrization.mlp([X.shape[1]] + [n] * n_hidden + [n_out], rng=seed)
+                    opt = optimizer(parametrization.learning_rates(net, float(lr)))
+                    params = net.parameters()
+                    for order in orders:
+                        for start in range(0, len(X), batch_size):
+                            batch = order[start:start + batch_size]
+                            _, grads = net.loss_and_flat_grads(X[batch], y[batch])
+                            opt.step(params, grads)
+                    J = net.loss(X, y) if all(np.isfinite(p).all() for p in params) else np.inf
+                    loss[i, j, k] = J if np.isfinite(J) and J <= max_loss else np.inf
+    return LRSweep(parametrization, widths, lrs, loss)
+
+
+# ---------------------------------------------------------------------------
+# The chapter's exercise check
+# ---------------------------------------------------------------------------
+def check_mup_table(mup_scaling):
+    r"""Check a function ``mup_scaling(kind, optimizer, fan_in, fan_out)`` against μP's table.
+
+    It must return ``(init_variance, lr_multiplier)`` of a weight matrix in μP (Yang et al.
+    2022, Table 3, with no base model and :math:`\sigma_w^2 = 1`): ``kind`` is ``"input"``,
+    ``"hidden"`` or ``"output"`` and ``optimizer`` is ``"sgd"`` or ``"adam"``. Raises an
+    ``AssertionError`` that says which entry is wrong and a hint; prints a confirmation otherwise.
+    """
+    if not callable(mup_scaling):
+        raise TypeError(f"check_mup_table expects a function mup_scaling(kind, optimizer, "
+                        f"fan_in, fan_out), got {mup_scaling!r}.")
+    expected = {
+        ("input", "sgd"): lambda i, o: (1 / i, o), ("input", "adam"): lambda i, o: (1 / i, 1.0),
+        ("hidden", "sgd"): lambda i, o: (1 / i, 1.0),
+        ("hidden", "adam"): lambda i, o: (1 / i, 1 / i),
+        ("output", "sgd"): lambda i, o: (1 / i ** 2, 1 / i),
+        ("output", "adam"): lambda i, o: (1 / i ** 2, 1 / i),
+    }
+    hints = {
+        ("input", "sgd"): "with SGD the input layer's gradient has entries of size 1/fan_out "
+                          "(the back-propagated delta is spread over fan_out units); the learning "
+                          "rate must grow like fan_out to compensate.",
+        ("input", "adam"): "Adam's step has entries of size lr whatever the gradient; the input "
+                           "layer sums a fixed number of inputs, so no width factor is needed.",
+        ("hidden", "sgd"): "with SGD the hidden gradient's entries are already 1/fan_in-small "
+                           "(delta ~ 1/n times a ~ 1), and dW a sums fan_in aligned terms.",
+        ("hidden", "adam"): "Adam's step has entries of size lr; dW a sums fan_in aligned terms, "
+                            "so the learning rate must shrink like 1/fan_in.",
+        ("output", "sgd"): "the output layer's initial variance is 1/fan_in^2 (logits start "
+                           "near 0) and its learning rate 1/fan_in: dW a sums fan_in aligned "
+                           "terms of size lr.",
+        ("output", "adam"): "the output layer's initial variance is 1/fan_in^2 and its learning "
+                            "rate 1/fan_in, the same as for SGD.",
+    }
+    for kind, opt in expected:
+        for fan_in, fan_out in ((64, 128), (128, 512), (512, 10)):
+            want = expected[(kind, opt)](float(fan_in), float(fan_out))
+            got = mup_scaling(kind, opt, fan_in, fan_out)
+            try:
+                got = tuple(float(g) for g in got)
+            except TypeError:
+                raise AssertionError(f"mup_scaling({kind!r}, {opt!r}, {fan_in}, {fan_out}) must "
+                                     f"return a pair (init_variance, lr_multiplier), got "
+                                     f"{got!r}.") from None
+            if len(got) != 2 or not np.allclose(got, want, rtol=1e-9, atol=0):
+                raise AssertionError(
+                    f"mup_scaling({kind!r}, {opt!r}, fan_in={fan_in}, fan_out={fan_out}) "
+                    f"returned {got}, expected (init variance, lr) = ({want[0]:.6g}, "
+                    f"{want[1]:.6g}). Hint: {hints[(kind, opt)]}")
+    print("Correct: your function reproduces μP's initial variances and learning rates "
+          "for SGD and Adam.")
