@@ -79,6 +79,7 @@ __all__ = [
     "LRSweep",
     "lr_sweep",
     "log_log_slope",
+    "update_ratios",
     "check_mup_table",
 ]
 
@@ -433,6 +434,24 @@ def coord_check(parametrization, widths, X, y, *, lr, steps=3, n_hidden=2, seeds
                 ratio[i, j] = [np.linalg.norm(W - V) / np.linalg.norm(V)
                                for W, V in zip(net.weights, W0)]
     return CoordCheck(parametrization, widths, steps, delta, ratio)
+
+
+def update_ratios(net, optimizer, X, y):
+    r"""Take one step of ``optimizer`` on ``(X, y)``; return :math:`\lVert\Delta W^{[l]}\rVert_F / \lVert W^{[l]}\rVert_F` per layer.
+
+    The update-to-weight ratio, a diagnostic of whether every layer learns at a sensible
+    speed (``net`` is updated in place, as in training).
+    """
+    if not isinstance(net, initlib.MLP):
+        raise TypeError(f"net must be an initlib.MLP, got {type(net).__name__}.")
+    if not callable(getattr(optimizer, "step", None)):
+        raise TypeError(f"optimizer must be an object with step(params, grads) such as "
+                        f"initlib.Adam(lr), got {optimizer!r}.")
+    before = [W.copy() for W in net.weights]
+    with _one_blas_thread(), np.errstate(all="ignore"):
+        _, grads = net.loss_and_flat_grads(X, y)
+        optimizer.step(net.parameters(), grads)
+    return np.array([np.linalg.norm(W - V) / np.linalg.norm(V) for W, V in zip(net.weights, before)])
 
 
 # ---------------------------------------------------------------------------

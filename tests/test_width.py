@@ -206,3 +206,19 @@ def test_bad_inputs_say_what_was_received():
         width.log_log_slope([1, 2, 3], [1, 2])
     with pytest.raises(TypeError, match="check_mup_table expects a function"):
         width.check_mup_table(None)
+
+
+def test_update_ratios_of_a_first_adam_step_are_lr_over_the_weight_std():
+    """Adam's first step moves every entry with a nonzero gradient by lr (the gradient's sign),
+    so the Frobenius ratio is lr sqrt(fraction moved) / rms(W)."""
+    p = Parametrization("sp", optimizer="adam", base_width=128)
+    net = p.mlp([64, 128, 128, 10], rng=0)
+    ds = initlib.load_dataset("digits")
+    X, y = ds.X_train[:64], ds.y_train[:64]
+    _, grads = net.loss_and_flat_grads(X, y)
+    moved = [np.mean(g != 0) for g in grads[::2]]
+    rms = [np.sqrt(np.mean(W ** 2)) for W in net.weights]
+    ratios = width.update_ratios(net, initlib.Adam(1e-3), X, y)
+    assert ratios == pytest.approx([1e-3 * np.sqrt(f) / r for f, r in zip(moved, rms)], rel=1e-4)
+    with pytest.raises(TypeError, match="optimizer must be an object with step"):
+        width.update_ratios(net, 0.1, ds.X_train[:4], ds.y_train[:4])
