@@ -334,6 +334,28 @@ def test_javascript_and_css_ship_with_the_package():
     assert {"twin.js", "twin.css"} <= set(config["package-data"]["initlib.explorer"])
 
 
+def test_the_built_wheel_holds_the_javascript_and_css(tmp_path):
+    """Building the package (as pip install does) puts twin.js and twin.css next to twin.py."""
+    import sys
+    import zipfile
+
+    pytest.importorskip("setuptools")
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "initlib", source / "initlib",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+         "-q", "-w", str(tmp_path / "wheel"), str(source)],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    (wheel,) = (tmp_path / "wheel").glob("initlib-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"initlib/explorer/twin.js", "initlib/explorer/twin.css",
+            "initlib/explorer/twin.py"} <= names
+
+
 def test_javascript_parses():
     """``node --check`` parses twin.js (a syntax error would leave the twin blank)."""
     node = shutil.which("node") or shutil.which("nodejs")
