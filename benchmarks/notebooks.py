@@ -8,11 +8,12 @@ book build do, in memory (nothing is written back). For each notebook the script
   network on one BLAS thread, plus small-array Python overhead, about what the chapters
   do) timed in the same run, before and after the notebooks. Ratios mean the same on a
   fast and a slow machine, and on a quiet and a loaded one; seconds do not;
-* where the time goes: kernel start, imports, training (``initlib`` train / MLP /
-  optimizers), figures (matplotlib, ``initlib.plots``, the PNG rendering after each cell),
-  other computation (statistics, numpy in the cell, the rest). A sampling profiler in the
+* where the time goes: kernel start, imports, training (``initlib.train`` and the
+  optimizers, wherever they are called from, e.g. the explorer's precomputed runs), figures
+  (matplotlib, ``initlib.plots``, the PNG rendering after each cell), other computation
+  (statistics, forward passes, numpy in the cell, the rest). A sampling profiler in the
   kernel (a thread that looks at the main thread's stack every few milliseconds, about 1 %
-  overhead) attributes each cell's time by the outermost library frame on the stack;
+  overhead) attributes each cell's time by the outermost matching frame on the stack;
 * the hot cells of the course: the slowest code cells, with nbval's cell number (the index
   among code cells, from 0), their share by category and the first line of their source.
 
@@ -50,7 +51,7 @@ def __bench_profiler():
     counts = {}
     rules = (  # (substring of a frame's file name, category); the outermost match wins
         ("importlib._bootstrap", "imports"),
-        ("/initlib/train.py", "training"), ("/initlib/mlp.py", "training"),
+        ("/initlib/training.py", "training"), ("/initlib/train.py", "training"),
         ("/initlib/optim.py", "training"),
         ("/initlib/plots.py", "figures"), ("/matplotlib/", "figures"),
         ("/matplotlib_inline/", "figures"), ("/PIL/", "figures"),
