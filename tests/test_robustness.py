@@ -13,6 +13,13 @@ where older OpenBLAS builds compute wrong results, so the tests and CI never tou
 * another BLAS thread count: one thread where the main run uses several, two where it uses
   one (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``).
 
+Why one pass with alternating signs: on the chapters of 2026-11-29 (before issue 11's
+fixes), k = +3 changed 8 compared outputs and k = -3 seven of them; the alternating pass
+caught all 8 (the 7 of issue 11's table and chapter 2's cell 1), at the cost of one pass
+instead of two. A chaotic cell moves under either sign. The thread count alone (k = 0, one
+thread) changed nothing there, because initlib's small kernels already run on one thread;
+it matters for the large products initlib runs on every thread (``initlib/_blas.py``).
+
 and nbval itself runs it, in a subprocess, with the project's own options
 (``[tool.pytest.ini_options]`` in pyproject.toml: ``--nbval --nbval-current-env
 --nbval-sanitize-with tests/sanitize.cfg``), so "a compared output" means exactly what the
