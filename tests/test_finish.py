@@ -227,6 +227,37 @@ def _eaten_line_breaks(text: str, where: str) -> list[str]:
     ]
 
 
+#: LaTeX commands whose first letter a non-raw Python string turns into a control character.
+EATEN_COMMANDS = frozenset(
+    "top tau theta times text textrm textbf textit tfrac tanh tilde rm right rangle rceil rfloor rho "
+    "rVert rvert frac forall bar beta big bigl bigr bigg bf boldsymbol bullet alpha approx ast "
+    "vec varphi varepsilon vert nabla neq ne nu not newline".split()
+)
+
+
+def _eaten_in_code(source: str, where: str) -> list[str]:
+    """Non-raw string literals of a code cell (figure titles, labels) whose LaTeX lost a backslash."""
+    import io
+    import tokenize
+
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return []
+    problems = []
+    for token in tokens:
+        prefix = re.match(r"([A-Za-z]*)['\"]", token.string) if token.type == tokenize.STRING else None
+        if prefix is None or "r" in prefix.group(1).lower() or "$" not in token.string:
+            continue
+        for match in re.finditer(r"(?<!\\)\\([trfbavn][A-Za-z]*)", token.string):
+            if match.group(1) in EATEN_COMMANDS:
+                problems.append(
+                    f"{where} (code): \"\\{match.group(1)}\" in a non-raw string becomes a control character: "
+                    f"{token.string[:80]} (write \\\\{match.group(1)} or use r\"...\")"
+                )
+    return problems
+
+
 def control_character_problems(documents: list[Document]) -> list[str]:
     problems = []
     for document in documents:
@@ -235,6 +266,8 @@ def control_character_problems(documents: list[Document]) -> list[str]:
             if cell.cell_type == "markdown":
                 problems += _control_hits(_source(cell), where)
                 problems += _eaten_line_breaks(prose_of_markdown(_source(cell)), where)
+            elif cell.cell_type == "code":
+                problems += _eaten_in_code(_source(cell), where)
             mystnb = cell.get("metadata", {}).get("mystnb") or {}
             for key, value in [("mystnb.figure.caption", (mystnb.get("figure") or {}).get("caption")),
                                ("mystnb.image.alt", (mystnb.get("image") or {}).get("alt"))]:
@@ -640,6 +673,26 @@ def test_control_character_check_fails_on_line_breaks_eaten_from_commands(text):
 def test_control_character_check_passes_line_breaks_in_prose_and_math():
     text = "A sentence\nmight end here, $x +\ny$ and\n$$\nJ = \\tfrac12\n$$\nequals\nm examples."
     assert control_character_problems([doc(md(text))]) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "command"),
+    [('ax.set_title("std of $\\delta^{[l]\\top}$")', "top"),
+     ('ax.set_ylabel(f"$\\frac{{1}}{{n}}$ = {x}")', "frac"),
+     ("label='$\\tau = 1$'", "tau"),
+     ('ax.set_xlabel("layer\\n$\\nabla J$")', "nabla")],
+)
+def test_control_character_check_fails_on_latex_in_non_raw_strings(code, command):
+    problems = control_character_problems([doc(nbformat.v4.new_code_cell(code))])
+    assert len(problems) == 1 and f"cell 0 (code): \"\\{command}\" in a non-raw string" in problems[0], problems
+
+
+def test_control_character_check_passes_raw_strings_and_real_newlines():
+    code = ('ax.set_title(r"$\\delta^{[l]\\top}$")\n'
+            'ax.set_xlabel("tanh layers:\\nthe deep start $J$\\n(median)")\n'
+            'ax.set_ylabel("$\\\\tau$ and \\t without math")\n'
+            '%matplotlib inline')
+    assert control_character_problems([doc(nbformat.v4.new_code_cell(code))]) == []
 
 
 def test_control_character_check_passes_newlines_and_checks_captions():
