@@ -470,12 +470,17 @@ class LRSweep:
     loss : ndarray, shape (n_seeds, n_widths, n_lrs)
         The training cost :math:`J` on the whole training set after training; ``inf``
         for a run that diverged (a non-finite loss, or one above ``max_loss``).
+    update_ratio : ndarray, shape (n_seeds, n_widths, n_lrs, L)
+        Per layer, the median over the steps of the last epoch of the update-to-weight
+        ratio :math:`\lVert\Delta W^{[l]}\rVert_F / \lVert W^{[l]}\rVert_F` of one step
+        (NaN for a run that diverged).
     """
 
     parametrization: Parametrization
     widths: list
     lrs: np.ndarray
     loss: np.ndarray
+    update_ratio: np.ndarray
 
     @property
     def median_loss(self):
@@ -525,6 +530,7 @@ def lr_sweep(parametrization, widths, lrs, X, y, *, epochs=1, batch_size=64, n_h
     n_out = max(int(y.max()) + 1, 2)
     optimizer = {"adam": initlib.Adam, "sgd": initlib.SGD}[parametrization.optimizer]
     loss = np.empty((len(seeds), len(widths), len(lrs)))
+    ratio = np.full(loss.shape + (n_hidden + 1,), np.nan)
     with _one_blas_thread(), np.errstate(all="ignore"):
         for i, seed in enumerate(seeds):
             orders = [np.random.default_rng([seed, e]).permutation(len(X)) for e in range(epochs)]
@@ -533,14 +539,21 @@ def lr_sweep(parametrization, widths, lrs, X, y, *, epochs=1, batch_size=64, n_h
                     net = parametrization.mlp([X.shape[1]] + [n] * n_hidden + [n_out], rng=seed)
                     opt = optimizer(parametrization.learning_rates(net, float(lr)))
                     params = net.parameters()
-                    for order in orders:
+                    for e, order in enumerate(orders):
+                        last_epoch = []
                         for start in range(0, len(X), batch_size):
                             batch = order[start:start + batch_size]
                             _, grads = net.loss_and_flat_grads(X[batch], y[batch])
+                            before = [W.copy() for W in net.weights] if e == epochs - 1 else None
                             opt.step(params, grads)
+                            if before is not None:
+                                last_epoch.append([np.linalg.norm(W - V) / np.linalg.norm(V)
+                                                   for W, V in zip(net.weights, before)])
                     J = net.loss(X, y) if all(np.isfinite(p).all() for p in params) else np.inf
                     loss[i, j, k] = J if np.isfinite(J) and J <= max_loss else np.inf
-    return LRSweep(parametrization, widths, lrs, loss)
+                    if np.isfinite(loss[i, j, k]):
+                        ratio[i, j, k] = np.median(last_epoch, axis=0)
+    return LRSweep(parametrization, widths, lrs, loss, ratio)
 
 
 # ---------------------------------------------------------------------------

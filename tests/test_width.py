@@ -222,3 +222,14 @@ def test_update_ratios_of_a_first_adam_step_are_lr_over_the_weight_std():
     assert ratios == pytest.approx([1e-3 * np.sqrt(f) / r for f, r in zip(moved, rms)], rel=1e-4)
     with pytest.raises(TypeError, match="optimizer must be an object with step"):
         width.update_ratios(net, 0.1, ds.X_train[:4], ds.y_train[:4])
+
+
+def test_lr_sweep_records_update_ratios_of_the_last_epoch():
+    ds = initlib.load_dataset("digits")
+    p = Parametrization("mup", optimizer="adam", base_width=8)
+    sweep = width.lr_sweep(p, [8, 32], [1e-3, 1e-2], ds.X_train[:256], ds.y_train[:256],
+                           epochs=2, batch_size=64, seeds=(0,))
+    r = sweep.update_ratio
+    assert r.shape == (1, 2, 2, 3) and np.all(r > 0)
+    assert np.all(r[:, :, 1] > r[:, :, 0])            # a 10x larger rate moves the weights more
+    assert np.all(r[0, 1, :, 1] < r[0, 0, :, 1])      # muP: the hidden rate falls like 1/n
