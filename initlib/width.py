@@ -502,6 +502,41 @@ class LRSweep:
         m = self.median_loss
         return m <= (1 + margin) * m.min(axis=1, keepdims=True)
 
+    def table(self, margin=0.1):
+        """One line per width: the best grid rate, the near-best range, the median cost, divergences.
+
+        Rates are printed as powers of 2 when the grid is one (else with 3 digits); costs with 2
+        decimals. Every entry is a grid value, a count or a median rounded to the digits that
+        do not depend on the last bits of the arithmetic.
+        """
+        exponents = np.log2(self.lrs)
+        as_power = np.allclose(exponents, np.round(exponents))
+
+        def rate(lr):
+            return f"2^{int(round(np.log2(lr)))}" if as_power else f"{lr:.3g}"
+
+        best, near, med = self.best_lr(), self.near_best(margin), self.median_loss
+        lines = [f"{'width':>5s} {'best eta':>9s} {f'near-best (within {margin:.0%})':>24s} "
+                 f"{'median J at best':>17s} {'diverged runs':>14s}"]
+        for j, n in enumerate(self.widths):
+            rates = self.lrs[near[j]]
+            lines.append(f"{n:5d} {rate(best[j]):>9s} {rate(rates.min()) + ' .. ' + rate(rates.max()):>24s} "
+                         f"{med[j].min():17.2f} {int(self.diverged[j].sum()):14d}")
+        return "\n".join(lines)
+
+    def plot(self, ax, *, colors=None):
+        """Median cost against log2 of the rate, one curve per width, a star at each best rate."""
+        colors = colors if colors is not None else [None] * len(self.widths)
+        med = self.median_loss
+        for j, n in enumerate(self.widths):
+            line, = ax.plot(np.log2(self.lrs), med[j], "o-", color=colors[j], label=f"n = {n}")
+            k = np.argmin(med[j])
+            ax.plot(np.log2(self.lrs[k]), med[j, k], "*", ms=14, color=line.get_color(), mec="black")
+        ax.set_yscale("log")
+        ax.set_xlabel(r"$\log_2 \eta$ (base learning rate)")
+        ax.set_ylabel(f"training cost $J$ (median of {self.loss.shape[0]} seeds)")
+        return ax
+
 
 def lr_sweep(parametrization, widths, lrs, X, y, *, epochs=1, batch_size=64, n_hidden=2,
              seeds=(0,), max_loss=100.0):

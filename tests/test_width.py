@@ -233,3 +233,21 @@ def test_lr_sweep_records_update_ratios_of_the_last_epoch():
     assert r.shape == (1, 2, 2, 3) and np.all(r > 0)
     assert np.all(r[:, :, 1] > r[:, :, 0])            # a 10x larger rate moves the weights more
     assert np.all(r[0, 1, :, 1] < r[0, 0, :, 1])      # muP: the hidden rate falls like 1/n
+
+
+def test_lr_sweep_table_and_plot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ds = initlib.load_dataset("digits")
+    p = Parametrization("sp", optimizer="adam", base_width=8)
+    sweep = width.lr_sweep(p, [8, 16], 2.0 ** np.array([-8, -5, 20]), ds.X_train[:128],
+                           ds.y_train[:128], batch_size=64, seeds=(0,))
+    lines = sweep.table().splitlines()
+    assert lines[0].split()[:3] == ["width", "best", "eta"] and len(lines) == 3
+    assert lines[1].split()[:2] == ["8", "2^-5"] and lines[1].split()[-1] == "1"   # 2^20 diverged
+    fig, ax = plt.subplots()
+    sweep.plot(ax)
+    assert len(ax.lines) == 4 and ax.get_yscale() == "log"
+    plt.close(fig)
