@@ -10,11 +10,11 @@ the number of threads from the size of the largest product they will compute,
 
 - below ``THREADS_PAY_FROM_MACS`` (2**24, about 16.8 million: e.g. a batch of 256 through a
   256 x 256 layer, or 128 through 362 x 362): one thread;
-- from there on: the caller's setting, untouched (normally every core, or whatever the
-  user or the environment chose, e.g. ``OPENBLAS_NUM_THREADS=1`` when notebooks run in
-  parallel), unless the other cores are already busy (the 1-minute load average is
-  above ``cpu_count - 0.5``): then one thread, because a thread that waits for a
-  descheduled partner costs far more than it gives.
+- from there on: the caller's setting (normally every core, or whatever the user or the
+  environment chose, e.g. ``OPENBLAS_NUM_THREADS=1`` when notebooks run in parallel),
+  lowered to the cores that other runnable processes leave free at that moment
+  (:func:`free_cores`), because a BLAS thread that waits for a descheduled partner
+  costs far more than it gives.
 
 The previous setting is always restored on exit, so code outside initlib keeps whatever
 threading the user chose; the results are the same either way.
@@ -68,26 +68,37 @@ def one_blas_thread():
     return _blas_controller().limit(limits=1, user_api="blas")
 
 
-def cores_are_busy():
-    """True if the other cores are already busy: the 1-minute load average is above
-    ``cpu_count - 0.5`` (this process counts for about 1). False where unknown."""
+def free_cores():
+    """Cores that other runnable threads leave free right now, at least 1; None if unknown.
+
+    From the instantaneous count of runnable threads in ``/proc/loadavg`` (this thread
+    is one of them), not the load average, which lags by a minute.
+    """
     try:
-        return os.getloadavg()[0] > (os.cpu_count() or 1) - 0.5
-    except (AttributeError, OSError):  # pragma: no cover - Windows has no load average
-        return False
+        with open("/proc/loadavg") as f:
+            runnable = int(f.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):  # not Linux
+        return None
+    return max(1, (os.cpu_count() or 1) - (runnable - 1))
 
 
 def blas_threads_for(rows, shapes):
     """The threading for products of ``rows`` examples through weight matrices of ``shapes``.
 
     One thread if the largest product, ``rows * fan_out * fan_in`` MACs, is below
-    :data:`THREADS_PAY_FROM_MACS`, or if the other cores are busy (:func:`cores_are_busy`);
-    else the caller's setting (a null context).
+    :data:`THREADS_PAY_FROM_MACS`; else the caller's setting, lowered to the cores that
+    other processes leave free (:func:`free_cores`).
     """
     macs = max((rows * shape[0] * shape[1] for shape in shapes if len(shape) == 2), default=0)
-    if macs >= THREADS_PAY_FROM_MACS and not cores_are_busy():
+    if macs < THREADS_PAY_FROM_MACS:
+        return one_blas_thread()
+    if ThreadpoolController is None:  # pragma: no cover
         return contextlib.nullcontext()
-    return one_blas_thread()
+    free = free_cores()
+    blas = [lib for lib in _blas_controller().lib_controllers if lib.user_api == "blas"]
+    if free is None or not blas or free >= min(lib.num_threads for lib in blas):
+        return contextlib.nullcontext()
+    return _blas_controller().limit(limits=free, user_api="blas")
 
 
 def small_matrix_kernel(function):
