@@ -20,13 +20,13 @@ The previous setting is always restored on exit, so code outside initlib keeps w
 threading the user chose; the results are the same either way.
 
 Where the crossover lies, measured with ``python benchmarks/train_step.py --crossover``
-(one layer's three products, float32, OpenBLAS 0.3.31 on a 2-core AMD EPYC VM with AVX-512,
-best of 7 interleaved rounds; see benchmarks/README.md for the full table): two threads
-gave no gain up to batch 128 x width 256 (8.4M MACs, speedup 0.8-1.1), 1.25x at
-128 x 512 (33.5M) and up to 1.7-2x for larger products when the second core was idle; with
-the second core busy (other jobs, or a second notebook) two threads were 2 to 1000 times
-*slower* at every size below about 100M MACs. 2**24 sits between the two regimes; float64
-products cost twice as much per MAC, and the same threshold holds for them.
+(one layer's three products at 1 and 2 threads, OpenBLAS 0.3.31, 2-core AMD EPYC VM with
+AVX-512, shared with other jobs; table in benchmarks/README.md): with the second core idle,
+two threads paid from about 2M MACs on (float32 1.5-1.8x, float64 1.2-1.8x); with it busy,
+they were 2 to 1000 times *slower* at every size below about 100M MACs. The threshold
+2**24 is deliberately conservative: above it two threads gained 1.3-2x when a core was
+free; below it a product takes under 0.5 ms, so the gain is small while a core that turns
+busy mid-run costs a lot. Free cores are checked once per kernel call (:func:`free_cores`).
 
 threadpoolctl comes with scikit-learn; without it, nothing changes.
 """
