@@ -199,7 +199,7 @@ class Backprop:
 
     @property
     def grad_preactivations(self):
-        """Alias of ``deltas`` (:math:`\partial J/\partial z^{[l]}`), the name used before."""
+        r"""Alias of ``deltas`` (:math:`\partial J/\partial z^{[l]}`), the name used before."""
         return self.deltas
 
 
