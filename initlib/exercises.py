@@ -17,6 +17,9 @@ __all__ = [
     "check_he_std",               # chapter 5
     "check_prior_bias",           # chapter 6
     "check_lsuv_step",            # chapter 8
+    "check_stream_variance",      # chapter 9
+    "check_mup_table",            # chapter 10
+    "check_length_map",           # chapter 11
 ]
 
 
@@ -448,3 +451,154 @@ def check_lsuv_step(lsuv_step):
                  f"W / sqrt(Var(A @ W.T)) (one number for the whole matrix).", rtol=1e-9)
     print("Correct: one division by the output's standard deviation gives Var(Z) = 1 exactly "
           "(with zero biases); LSUV repeats it layer by layer, from the input up.")
+
+
+# --------------------------------------------------------------------------
+# Chapter 9 (Residual networks): the variance of the residual stream
+# --------------------------------------------------------------------------
+def check_stream_variance(stream_variance):
+    r"""Check ``stream_variance(var0, alpha, kappa, n_blocks)``: the predicted :math:`\operatorname{Var}(h^{[l]})`.
+
+    The answer is the array :math:`\mathrm{var0}\,(1 + \alpha^2 \kappa)^l` for
+    ``l = 0, 1, ..., n_blocks`` (length ``n_blocks + 1``): each block adds a branch whose
+    variance is :math:`\alpha^2 \kappa` times that of its input (:math:`\kappa`, the branch's
+    variance ratio) and uncorrelated with it.
+    Typical slips are named: :math:`\alpha` instead of :math:`\alpha^2`, a sum instead
+    of a product (linear growth), starting at ``l = 1``, forgetting ``var0``.
+    """
+
+    cases = [(1.0, 1.0, 1.0, 4), (2.0, 0.5, 2.0, 6), (0.5, 0.25, 1.0, 16), (3.0, 0.0, 2.0, 3)]
+    for var0, alpha, kappa, L in cases:
+        call = f"stream_variance(var0={var0}, alpha={alpha}, kappa={kappa}, n_blocks={L})"
+        got = _call_reader(stream_variance, call, (var0, alpha, kappa, L), _matrix,
+                           f"return an array of n_blocks + 1 = {L + 1} numbers.")
+        l = np.arange(L + 1)
+        want = var0 * (1 + alpha**2 * kappa) ** l
+        if got.shape == want.shape and np.allclose(got, want, rtol=1e-9):
+            continue
+        if got.shape == (L,):
+            raise AssertionError(f"{call} returned {L} numbers; return n_blocks + 1 = {L + 1}, "
+                                 f"from l = 0 (the stream before any block, var0) to l = {L}.")
+        if got.shape != want.shape:
+            raise AssertionError(f"{call} returned shape {got.shape}; expected ({L + 1},), "
+                                 f"one variance per l = 0..{L}.")
+        slips = [
+            (var0 * (1 + alpha * kappa) ** l, "you used alpha, not alpha**2: multiplying the "
+             "branch by alpha multiplies its variance by alpha**2"),
+            (var0 * (1 + l * alpha**2 * kappa), "the variance grows linearly in your answer; each "
+             "block multiplies it by (1 + alpha**2 * kappa), because the branch's variance is "
+             "proportional to its input's, which has already grown"),
+            ((1 + alpha**2 * kappa) ** l, "you forgot var0, the variance of the stream before "
+             "the first block"),
+            (var0 * (alpha**2 * kappa) ** l, "you dropped the identity path: h[l] = h[l-1] + "
+             "alpha F(h[l-1]) keeps h[l-1], so the factor is 1 + alpha**2 * kappa"),
+        ]
+        _explain(got, slips, call,
+                 f"{call} returned {np.round(got, 4).tolist()}; expected "
+                 f"{np.round(want, 4).tolist()} = var0 * (1 + alpha**2 kappa)**l.",
+                 rtol=1e-9, atol=1e-8)
+    print("Correct: each block multiplies the variance by 1 + alpha**2 kappa, so L blocks give "
+          "(1 + alpha**2 kappa)**L; with alpha**2 = 1/L this tends to e**kappa, whatever the depth.")
+
+
+# --------------------------------------------------------------------------
+# Chapter 10 (Width and the maximal update parametrization): muP's table
+# --------------------------------------------------------------------------
+def _pair(value):
+    """Two floats, else TypeError/ValueError (for :func:`_call_reader`)."""
+    pair = tuple(float(v) for v in value)
+    if len(pair) != 2:
+        raise ValueError(f"{len(pair)} values")
+    return pair
+
+
+def check_mup_table(mup_scaling):
+    r"""Check a function ``mup_scaling(kind, optimizer, fan_in, fan_out)`` against μP's table.
+
+    It must return ``(init_variance, lr_multiplier)`` of a weight matrix in μP (Yang et al.
+    2022, Table 3, with no base model and :math:`\sigma_w^2 = 1`): ``kind`` is ``"input"``,
+    ``"hidden"`` or ``"output"`` and ``optimizer`` is ``"sgd"`` or ``"adam"``. The first
+    wrong entry is named, with a hint derived from the size of one update.
+    """
+
+    if not callable(mup_scaling):
+        raise TypeError(f"check_mup_table expects a function mup_scaling(kind, optimizer, "
+                        f"fan_in, fan_out), got {mup_scaling!r}.")
+    expected = {
+        ("input", "sgd"): lambda i, o: (1 / i, o), ("input", "adam"): lambda i, o: (1 / i, 1.0),
+        ("hidden", "sgd"): lambda i, o: (1 / i, 1.0),
+        ("hidden", "adam"): lambda i, o: (1 / i, 1 / i),
+        ("output", "sgd"): lambda i, o: (1 / i ** 2, 1 / i),
+        ("output", "adam"): lambda i, o: (1 / i ** 2, 1 / i),
+    }
+    hints = {
+        ("input", "sgd"): "with SGD the input layer's gradient has entries of size 1/fan_out "
+                          "(the back-propagated delta is spread over fan_out units); the learning "
+                          "rate must grow like fan_out to compensate.",
+        ("input", "adam"): "Adam's step has entries of size lr whatever the gradient; the input "
+                           "layer sums a fixed number of inputs, so no width factor is needed.",
+        ("hidden", "sgd"): "with SGD the hidden gradient's entries are already 1/fan_in-small "
+                           "(delta ~ 1/n times a ~ 1), and dW a sums fan_in aligned terms.",
+        ("hidden", "adam"): "Adam's step has entries of size lr; dW a sums fan_in aligned terms, "
+                            "so the learning rate must shrink like 1/fan_in.",
+        ("output", "sgd"): "the output layer's initial variance is 1/fan_in^2 (logits start "
+                           "near 0) and its learning rate 1/fan_in: dW a sums fan_in aligned "
+                           "terms of size lr.",
+        ("output", "adam"): "the output layer's initial variance is 1/fan_in^2 and its learning "
+                            "rate 1/fan_in, the same as for SGD.",
+    }
+    for kind, opt in expected:
+        for fan_in, fan_out in ((64, 128), (128, 512), (512, 10)):
+            want = expected[(kind, opt)](float(fan_in), float(fan_out))
+            got = _call_reader(mup_scaling, f"mup_scaling({kind!r}, {opt!r}, {fan_in}, {fan_out})",
+                               (kind, opt, fan_in, fan_out), _pair,
+                               "return a pair (init_variance, lr_multiplier).")
+            if not np.allclose(got, want, rtol=1e-9, atol=0):
+                raise AssertionError(
+                    f"mup_scaling({kind!r}, {opt!r}, fan_in={fan_in}, fan_out={fan_out}) "
+                    f"returned {got}, expected (init variance, lr) = ({want[0]:.6g}, "
+                    f"{want[1]:.6g}). Hint: {hints[(kind, opt)]}")
+    print("Correct: your function reproduces μP's initial variances and learning rates "
+          "for SGD and Adam.")
+
+
+# --------------------------------------------------------------------------
+# Chapter 11 (The edge of chaos): the length map
+# --------------------------------------------------------------------------
+def check_length_map(length_map):
+    r"""Check ``length_map(q, sigma_w2, sigma_b2)`` for tanh written by the reader.
+
+    The answer is :math:`\sigma_w^2\,\mathrm E[\tanh(\sqrt q\,\xi)^2] + \sigma_b^2`; typical
+    slips (σ_w instead of σ_w², q instead of √q, the square of the mean, a forgotten
+    σ_b², unnormalized Gauss–Hermite weights) are named. Values within 1e-3 (relative)
+    are accepted, so a Monte Carlo answer with 10^6 draws passes.
+    """
+
+    from .meanfield import length_map as tanh_length_map
+
+    cases = [(1.0, 1.0, 0.0), (0.5, 2.0, 0.05), (2.0, 1.5, 0.3), (0.1, 4.0, 0.0)]
+    got = _numbers_from(length_map, "length_map", cases)
+    q, sw, sb = (np.array(v) for v in zip(*cases))
+    m2 = tanh_length_map(q, 1.0, 0.0)                  # E[tanh(sqrt(q) xi)^2]
+    want = tanh_length_map(q, sw, sb)
+    if np.allclose(got, want, rtol=1e-3):
+        print(f"Correct: length_map(0.5, 2.0, 0.05) = {want[1]:.4f}.")
+        return
+    mean = np.zeros_like(q)  # E[tanh] = 0: the square of the mean
+    slips = [
+        (np.sqrt(sw) * m2 + sb, "you multiplied by sigma_w, not by the variance sigma_w2"),
+        (sw * tanh_length_map(q ** 2, 1.0, 0.0) + sb, "you used q as the std of z: z ~ N(0, q) "
+         "has std sqrt(q), so evaluate tanh(sqrt(q) * xi)"),
+        (sw * mean + sb, "you squared the mean E[tanh]^2 (= 0); the map needs the mean of "
+         "the squares E[tanh(z)^2]"),
+        (sw * m2, "you forgot + sigma_b2: the bias adds its variance to every q"),
+        (sw * m2 * np.sqrt(2 * np.pi) + sb, "your Gauss-Hermite weights sum to sqrt(2 pi): "
+         "divide them by sqrt(2 pi) so that they average over N(0, 1)"),
+        (sw * m2 * 2 + sb, "your expectation is twice too large: "
+         "hermgauss (physicists') needs xi = sqrt(2) x and weights / sqrt(pi); "
+         "hermegauss (probabilists') is the one for N(0, 1)"),
+    ]
+    k = int(np.argmax(~np.isclose(got, want, rtol=1e-3)))
+    _explain(got, slips, f"length_map(0.5, 2.0, 0.05) returned {got[1]:.4g}",
+             f"length_map{cases[k]} returned {got[k]:.6g}, expected {want[k]:.6g} "
+             f"= sigma_w2 * E[tanh(sqrt(q) xi)^2] + sigma_b2.", rtol=1e-3, atol=1e-8)

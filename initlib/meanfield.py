@@ -22,7 +22,6 @@ Chapter "The edge of chaos" explains each function; the notation is the book's
 ``propagate``                  a random network of finite width: measured :math:`q^{[l]}`, :math:`c^{[l]}`
 ``decay_length``               the depth scale of a measured exponential approach
 ``trainability``               train a grid of (σ_w², depth) networks on a dataset, all at once
-``check_length_map``           checker of the chapter's code exercise
 =============================  ========================================================
 
 The Gaussian expectations are Gauss–Hermite sums (``np.polynomial.hermite_e.hermegauss``,
@@ -72,7 +71,6 @@ __all__ = [
     "decay_length",
     "Trainability",
     "trainability",
-    "check_length_map",
 ]
 
 # Gauss-Hermite (probabilists') nodes and weights: E[g(xi)] ~ sum_k w_k g(x_k), xi ~ N(0, 1).
@@ -803,50 +801,3 @@ def trainability(X, y, sigma_w2, depths, *, sigma_b2, width=32, steps=200, lr=0.
             ok = np.isfinite(logits).all(axis=(1, 2))
             out[:, j, :] = np.where(ok, correct, 0.0).reshape(len(sw), seeds)
     return Trainability(sw, np.array(depth_list), sigma_b2, acc, val)
-
-
-# ---------------------------------------------------------------------------
-# Checker for the chapter's code exercise
-# ---------------------------------------------------------------------------
-def check_length_map(reader_length_map):
-    r"""Check ``length_map(q, sigma_w2, sigma_b2)`` for tanh written by the reader.
-
-    The answer is :math:`\sigma_w^2\,\mathrm E[\tanh(\sqrt q\,\xi)^2] + \sigma_b^2`; typical
-    slips (σ_w instead of σ_w², q instead of √q, the square of the mean, a forgotten
-    σ_b², unnormalized Gauss–Hermite weights) are named. Values within 1e-3 (relative)
-    are accepted, so a Monte Carlo answer with 10^6 draws passes.
-    """
-    cases = [(1.0, 1.0, 0.0), (0.5, 2.0, 0.05), (2.0, 1.5, 0.3), (0.1, 4.0, 0.0)]
-    got = []
-    for case in cases:
-        try:
-            got.append(float(reader_length_map(*case)))
-        except Exception as exc:  # the reader's code: report, do not crash
-            raise AssertionError(f"length_map{case} raised {type(exc).__name__}: {exc}") from exc
-    q, sw, sb = (np.array(v) for v in zip(*cases))
-    act = initlib.get_activation("tanh")
-    m2 = _second_moment(act, q)
-    want = sw * m2 + sb
-    if np.allclose(got, want, rtol=1e-3):
-        print(f"Correct: length_map(0.5, 2.0, 0.05) = {want[1]:.4f}.")
-        return
-    mean = np.zeros_like(q)  # E[tanh] = 0: the square of the mean
-    slips = [
-        (np.sqrt(sw) * m2 + sb, "you multiplied by sigma_w, not by the variance sigma_w2"),
-        (sw * _second_moment(act, q ** 2) + sb, "you used q as the std of z: z ~ N(0, q) "
-         "has std sqrt(q), so evaluate tanh(sqrt(q) * xi)"),
-        (sw * mean + sb, "you squared the mean E[tanh]^2 (= 0); the map needs the mean of "
-         "the squares E[tanh(z)^2]"),
-        (sw * m2, "you forgot + sigma_b2: the bias adds its variance to every q"),
-        (sw * m2 * np.sqrt(2 * np.pi) + sb, "your Gauss-Hermite weights sum to sqrt(2 pi): "
-         "divide them by sqrt(2 pi) so that they average over N(0, 1)"),
-        (sw * _second_moment(act, q) * 2 + sb, "your expectation is twice too large: "
-         "hermgauss (physicists') needs xi = sqrt(2) x and weights / sqrt(pi); "
-         "hermegauss (probabilists') is the one for N(0, 1)"),
-    ]
-    for value, why in slips:
-        if np.allclose(got, value, rtol=1e-3):
-            raise AssertionError(f"length_map(0.5, 2.0, 0.05) returned {got[1]:.4g}: {why}.")
-    k = int(np.argmax(~np.isclose(got, want, rtol=1e-3)))
-    raise AssertionError(f"length_map{cases[k]} returned {got[k]:.6g}, expected {want[k]:.6g} "
-                         f"= sigma_w2 * E[tanh(sqrt(q) xi)^2] + sigma_b2.")

@@ -88,7 +88,6 @@ __all__ = [
     "gpt2_residual_std",
     "attention_logits",
     "softmax_entropy",
-    "check_stream_variance",
 ]
 
 _NORMS = (None, "pre", "post")
@@ -697,58 +696,3 @@ def softmax_entropy(logits):
     log_sum = np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     log_p = shifted - log_sum
     return -np.sum(np.exp(log_p) * log_p, axis=-1)
-
-
-# ---------------------------------------------------------------------------
-# The chapter's code exercise
-# ---------------------------------------------------------------------------
-def check_stream_variance(stream_variance):
-    r"""Check ``stream_variance(var0, alpha, kappa, n_blocks)``: the predicted :math:`\operatorname{Var}(h^{[l]})`.
-
-    The answer is the array :math:`\mathrm{var0}\,(1 + \alpha^2 \kappa)^l` for
-    ``l = 0, 1, ..., n_blocks`` (length ``n_blocks + 1``): each block adds a branch whose
-    variance is :math:`\alpha^2 \kappa` times that of its input (:math:`\kappa`, the branch's
-    variance ratio) and uncorrelated with it.
-    Typical slips are named: :math:`\alpha` instead of :math:`\alpha^2`, a sum instead
-    of a product (linear growth), starting at ``l = 1``, forgetting ``var0``.
-    """
-    cases = [(1.0, 1.0, 1.0, 4), (2.0, 0.5, 2.0, 6), (0.5, 0.25, 1.0, 16), (3.0, 0.0, 2.0, 3)]
-    for var0, alpha, kappa, L in cases:
-        call = f"stream_variance(var0={var0}, alpha={alpha}, kappa={kappa}, n_blocks={L})"
-        try:
-            got = stream_variance(var0, alpha, kappa, L)
-        except Exception as exc:  # the reader's code: report, do not crash
-            raise AssertionError(f"{call} raised {type(exc).__name__}: {exc}") from exc
-        try:
-            got = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            raise AssertionError(f"{call} returned {type(got).__name__}; return an array of "
-                                 f"n_blocks + 1 = {L + 1} numbers.") from None
-        l = np.arange(L + 1)
-        want = var0 * (1 + alpha**2 * kappa) ** l
-        if got.shape == want.shape and np.allclose(got, want, rtol=1e-9):
-            continue
-        if got.shape == (L,):
-            raise AssertionError(f"{call} returned {L} numbers; return n_blocks + 1 = {L + 1}, "
-                                 f"from l = 0 (the stream before any block, var0) to l = {L}.")
-        if got.shape != want.shape:
-            raise AssertionError(f"{call} returned shape {got.shape}; expected ({L + 1},), "
-                                 f"one variance per l = 0..{L}.")
-        slips = [
-            (var0 * (1 + alpha * kappa) ** l, "you used alpha, not alpha**2: multiplying the "
-             "branch by alpha multiplies its variance by alpha**2"),
-            (var0 * (1 + l * alpha**2 * kappa), "the variance grows linearly in your answer; each "
-             "block multiplies it by (1 + alpha**2 * kappa), because the branch's variance is "
-             "proportional to its input's, which has already grown"),
-            ((1 + alpha**2 * kappa) ** l, "you forgot var0, the variance of the stream before "
-             "the first block"),
-            (var0 * (alpha**2 * kappa) ** l, "you dropped the identity path: h[l] = h[l-1] + "
-             "alpha F(h[l-1]) keeps h[l-1], so the factor is 1 + alpha**2 * kappa"),
-        ]
-        for value, why in slips:
-            if np.allclose(got, value, rtol=1e-9):
-                raise AssertionError(f"{call}: {why}.")
-        raise AssertionError(f"{call} returned {np.round(got, 4).tolist()}; expected "
-                             f"{np.round(want, 4).tolist()} = var0 * (1 + alpha**2 kappa)**l.")
-    print("Correct: each block multiplies the variance by 1 + alpha**2 kappa, so L blocks give "
-          "(1 + alpha**2 kappa)**L; with alpha**2 = 1/L this tends to e**kappa, whatever the depth.")

@@ -80,7 +80,6 @@ __all__ = [
     "lr_sweep",
     "log_log_slope",
     "update_ratios",
-    "check_mup_table",
 ]
 
 PARAMETRIZATIONS = ("sp", "ntk", "mup")
@@ -589,59 +588,3 @@ def lr_sweep(parametrization, widths, lrs, X, y, *, epochs=1, batch_size=64, n_h
                     if np.isfinite(loss[i, j, k]):
                         ratio[i, j, k] = np.median(last_epoch, axis=0)
     return LRSweep(parametrization, widths, lrs, loss, ratio)
-
-
-# ---------------------------------------------------------------------------
-# The chapter's exercise check
-# ---------------------------------------------------------------------------
-def check_mup_table(mup_scaling):
-    r"""Check a function ``mup_scaling(kind, optimizer, fan_in, fan_out)`` against μP's table.
-
-    It must return ``(init_variance, lr_multiplier)`` of a weight matrix in μP (Yang et al.
-    2022, Table 3, with no base model and :math:`\sigma_w^2 = 1`): ``kind`` is ``"input"``,
-    ``"hidden"`` or ``"output"`` and ``optimizer`` is ``"sgd"`` or ``"adam"``. Raises an
-    ``AssertionError`` that says which entry is wrong and a hint; prints a confirmation otherwise.
-    """
-    if not callable(mup_scaling):
-        raise TypeError(f"check_mup_table expects a function mup_scaling(kind, optimizer, "
-                        f"fan_in, fan_out), got {mup_scaling!r}.")
-    expected = {
-        ("input", "sgd"): lambda i, o: (1 / i, o), ("input", "adam"): lambda i, o: (1 / i, 1.0),
-        ("hidden", "sgd"): lambda i, o: (1 / i, 1.0),
-        ("hidden", "adam"): lambda i, o: (1 / i, 1 / i),
-        ("output", "sgd"): lambda i, o: (1 / i ** 2, 1 / i),
-        ("output", "adam"): lambda i, o: (1 / i ** 2, 1 / i),
-    }
-    hints = {
-        ("input", "sgd"): "with SGD the input layer's gradient has entries of size 1/fan_out "
-                          "(the back-propagated delta is spread over fan_out units); the learning "
-                          "rate must grow like fan_out to compensate.",
-        ("input", "adam"): "Adam's step has entries of size lr whatever the gradient; the input "
-                           "layer sums a fixed number of inputs, so no width factor is needed.",
-        ("hidden", "sgd"): "with SGD the hidden gradient's entries are already 1/fan_in-small "
-                           "(delta ~ 1/n times a ~ 1), and dW a sums fan_in aligned terms.",
-        ("hidden", "adam"): "Adam's step has entries of size lr; dW a sums fan_in aligned terms, "
-                            "so the learning rate must shrink like 1/fan_in.",
-        ("output", "sgd"): "the output layer's initial variance is 1/fan_in^2 (logits start "
-                           "near 0) and its learning rate 1/fan_in: dW a sums fan_in aligned "
-                           "terms of size lr.",
-        ("output", "adam"): "the output layer's initial variance is 1/fan_in^2 and its learning "
-                            "rate 1/fan_in, the same as for SGD.",
-    }
-    for kind, opt in expected:
-        for fan_in, fan_out in ((64, 128), (128, 512), (512, 10)):
-            want = expected[(kind, opt)](float(fan_in), float(fan_out))
-            got = mup_scaling(kind, opt, fan_in, fan_out)
-            try:
-                got = tuple(float(g) for g in got)
-            except TypeError:
-                raise AssertionError(f"mup_scaling({kind!r}, {opt!r}, {fan_in}, {fan_out}) must "
-                                     f"return a pair (init_variance, lr_multiplier), got "
-                                     f"{got!r}.") from None
-            if len(got) != 2 or not np.allclose(got, want, rtol=1e-9, atol=0):
-                raise AssertionError(
-                    f"mup_scaling({kind!r}, {opt!r}, fan_in={fan_in}, fan_out={fan_out}) "
-                    f"returned {got}, expected (init variance, lr) = ({want[0]:.6g}, "
-                    f"{want[1]:.6g}). Hint: {hints[(kind, opt)]}")
-    print("Correct: your function reproduces μP's initial variances and learning rates "
-          "for SGD and Adam.")

@@ -1,6 +1,7 @@
 """initlib.width: each parametrization's per-layer scales against Yang et al.'s table, the drawn
 variances, the INITLIB_PERTURB_ULP switch, the coordinate check's slopes (flat under μP, growing
-under SP), the learning-rate sweep's bookkeeping, the exercise checker, and clear errors."""
+under SP), the learning-rate sweep's bookkeeping, and clear errors (the exercise checker:
+test_exercises_ch10.py)."""
 
 import math
 
@@ -141,33 +142,6 @@ def test_lr_sweep_counts_divergence_and_picks_the_best_finite_rate():
     assert np.array_equal(sweep.loss, again.loss)
 
 
-# --------------------------------------------------------------------------- exercise checker
-def mup_scaling(kind, optimizer, fan_in, fan_out):
-    var = 1 / fan_in ** 2 if kind == "output" else 1 / fan_in
-    if optimizer == "sgd":
-        lr = {"input": fan_out, "hidden": 1, "output": 1 / fan_in}[kind]
-    else:
-        lr = 1 if kind == "input" else 1 / fan_in
-    return var, lr
-
-
-def test_checker_accepts_the_table(capsys):
-    width.check_mup_table(mup_scaling)
-    assert capsys.readouterr().out.startswith("Correct:")
-
-
-@pytest.mark.parametrize("wrong, message", [
-    (lambda k, o, i, f: (1 / i, mup_scaling(k, o, i, f)[1]), r"'output'.*1/fan_in\^2"),
-    (lambda k, o, i, f: (mup_scaling(k, o, i, f)[0], 1 / i if k == "hidden" else
-                         mup_scaling(k, o, i, f)[1]), r"'hidden', 'sgd'.*already 1/fan_in-small"),
-    (lambda k, o, i, f: (mup_scaling(k, o, i, f)[0], 1), r"'input', 'sgd'.*grow like fan_out"),
-    (lambda k, o, i, f: 1 / i, "must return a pair"),
-])
-def test_checker_names_the_wrong_entry(wrong, message):
-    with pytest.raises(AssertionError, match=message):
-        width.check_mup_table(wrong)
-
-
 # --------------------------------------------------------------------------- errors
 @pytest.mark.parametrize("kwargs, error, message", [
     (dict(name="mu-p"), ValueError, r"name \(the parametrization\) must be one of 'sp', 'ntk', 'mup', got 'mu-p'"),
@@ -204,8 +178,6 @@ def test_bad_inputs_say_what_was_received():
         width.lr_sweep(p, [8, 16], [0.1], X, y + 0.5)
     with pytest.raises(ValueError, match="two 1-D sequences of the same length"):
         width.log_log_slope([1, 2, 3], [1, 2])
-    with pytest.raises(TypeError, match="check_mup_table expects a function"):
-        width.check_mup_table(None)
 
 
 def test_update_ratios_of_a_first_adam_step_are_lr_over_the_weight_std():
