@@ -42,18 +42,14 @@ Example
 
 from __future__ import annotations
 
-import functools
-from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
 
 import initlib
 
-try:
-    from threadpoolctl import ThreadpoolController
-except ImportError:  # pragma: no cover - scikit-learn depends on threadpoolctl
-    ThreadpoolController = None
+from ._blas import small_matrix_kernel
+from ._validation import check_dtype, check_int, check_real
 
 __all__ = [
     "length_map",
@@ -85,14 +81,15 @@ _SW2_MAX = 25.0  # critical_sigma_w2 searches (0, 25]
 
 
 # ---------------------------------------------------------------------------
-# Validation
+# Validation: initlib._validation's checks and wording ("got ..."; TypeError for a wrong
+# type, ValueError for a wrong value), plus the checks only the maps need
 # ---------------------------------------------------------------------------
 def _activation(activation):
     act = initlib.get_activation(activation) if isinstance(activation, str) else activation
     if not (callable(getattr(act, "forward", None)) and callable(getattr(act, "derivative", None))):
         raise TypeError(
             f"activation must be a name such as 'tanh' or an initlib Activation (with .forward "
-            f"and .derivative), received {type(activation).__name__}"
+            f"and .derivative), got {activation!r} of type {type(activation).__name__}."
         )
     return act
 
@@ -104,53 +101,27 @@ def _variances(sigma_w2, sigma_b2):
             v = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
             raise TypeError(
-                f"{name} must be a number or an array of numbers, received {value!r}"
+                f"{name} must be a number or an array of numbers, got {value!r} of type "
+                f"{type(value).__name__}; e.g. {name}={'1.5' if name == 'sigma_w2' else '0.05'}."
             ) from None
         if not np.isfinite(v).all() or (v < 0).any():
             raise ValueError(
-                f"{name} is a variance: it must be finite and >= 0, received {value!r}; "
-                f"e.g. {name}={'1.5' if name == 'sigma_w2' else '0.05'}"
+                f"{name} is a variance: it must be finite and >= 0, got {value!r}; "
+                f"e.g. {name}={'1.5' if name == 'sigma_w2' else '0.05'}."
             )
         out.append(v)
     if (out[0] == 0).any():
         raise ValueError(
             f"sigma_w2 must be > 0 (with sigma_w2 = 0 the network ignores its input), "
-            f"received {sigma_w2!r}"
+            f"got {sigma_w2!r}; e.g. sigma_w2=1.5."
         )
     try:
         return np.broadcast_arrays(*out)
     except ValueError:
         raise ValueError(
-            f"sigma_w2 and sigma_b2 must broadcast together, received shapes "
-            f"{out[0].shape} and {out[1].shape}"
+            f"sigma_w2 and sigma_b2 must broadcast together, got shapes "
+            f"{out[0].shape} and {out[1].shape}; pass numbers, or arrays of compatible shapes."
         ) from None
-
-
-def _positive_int(value, name, example):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, received {value!r}; e.g. {name}={example}")
-    return int(value)
-
-
-_controller = []
-
-
-def _one_blas_thread(function):
-    """Run ``function`` with a single BLAS thread: its matrices are small, and threads only
-    cost time on them (the same policy as initlib's other kernels). The controller is made
-    once (looking the libraries up takes a millisecond; limiting them then takes microseconds),
-    so the maps can be called in loops."""
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        if ThreadpoolController is None:  # pragma: no cover
-            return function(*args, **kwargs)
-        if not _controller:
-            _controller.append(ThreadpoolController())
-        with _controller[0].limit(limits=1, user_api="blas"):
-            return function(*args, **kwargs)
-
-    return wrapper
 
 
 def _scalar(x):
@@ -166,7 +137,7 @@ def _second_moment(act, q):
     return act.forward(u) ** 2 @ _W1
 
 
-@_one_blas_thread
+@small_matrix_kernel
 def length_map(q, sigma_w2, sigma_b2, activation="tanh"):
     r"""One layer of the length map: the mean square of the next layer's pre-activations.
 
@@ -201,7 +172,7 @@ def length_map(q, sigma_w2, sigma_b2, activation="tanh"):
     sw, sb = _variances(sigma_w2, sigma_b2)
     q = np.asarray(q, dtype=np.float64)
     if not np.isfinite(q).all() or (q < 0).any():
-        raise ValueError(f"q is a mean square: it must be finite and >= 0, received {q!r}")
+        raise ValueError(f"q is a mean square: it must be finite and >= 0, got {q!r}.")
     return _scalar(sw * _second_moment(act, np.broadcast_to(q, np.broadcast_shapes(q.shape, sw.shape))) + sb)
 
 
@@ -234,7 +205,7 @@ def _corr_map(act, sw, sb, q, c):
     return (sw * pair + sb) / (sw * square + sb)
 
 
-@_one_blas_thread
+@small_matrix_kernel
 def correlation_map(c, sigma_w2, sigma_b2, activation="tanh", *, q=None):
     r"""One layer of the correlation map of two inputs whose pre-activations have length ``q``.
 
@@ -266,15 +237,15 @@ def correlation_map(c, sigma_w2, sigma_b2, activation="tanh", *, q=None):
     sw, sb = _variances(sigma_w2, sigma_b2)
     c = np.asarray(c, dtype=np.float64)
     if not np.isfinite(c).all() or (np.abs(c) > 1 + 1e-12).any():
-        raise ValueError(f"c is a correlation: it must lie in [-1, 1], received {c!r}")
+        raise ValueError(f"c is a correlation: it must lie in [-1, 1], got {c!r}.")
     if q is None:
         q = _q_star(act, sw, sb, 1.0)
     q = np.asarray(q, dtype=np.float64)
     if not np.isfinite(q).all() or (q <= 0).any():
         raise ValueError(
-            f"the correlation map needs a finite length q > 0, received q={q!r}; with "
+            f"the correlation map needs a finite length q > 0, got q={q!r}; with "
             f"sigma_b2 = 0 and an ordered sigma_w2 the fixed point is q* = 0 and every "
-            f"correlation is undefined: pass q= explicitly"
+            f"correlation is undefined: pass q= explicitly."
         )
     shape = np.broadcast_shapes(c.shape, sw.shape, q.shape)
     c, sw, sb, q = (np.broadcast_to(a, shape) for a in (np.clip(c, -1, 1), sw, sb, q))
@@ -305,12 +276,10 @@ def _q_star(act, sw, sb, q0):
 
 
 def _check_q0(q0):
-    if isinstance(q0, bool) or not isinstance(q0, Real) or not np.isfinite(q0) or q0 <= 0:
-        raise ValueError(f"q0 must be a finite number > 0, received {q0!r}")
-    return float(q0)
+    return check_real(q0, "q0", example="q0=1.0", positive=True)
 
 
-@_one_blas_thread
+@small_matrix_kernel
 def q_star(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
     r"""Fixed point :math:`q^*` of the length map, reached by iterating it from ``q0``.
 
@@ -345,7 +314,7 @@ def _chi_at(act, sw, q):
     return sw * (act.derivative(np.sqrt(q)[..., None] * _X1) ** 2 @ _W1)
 
 
-@_one_blas_thread
+@small_matrix_kernel
 def chi(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
     r"""Poole's :math:`\chi_1 = \sigma_w^2\,\mathrm E[f'(z)^2]`, :math:`z \sim N(0, q^*)`.
 
@@ -367,7 +336,7 @@ def chi(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
     return _scalar(_chi_at(act, sw, q))
 
 
-@_one_blas_thread
+@small_matrix_kernel
 def critical_sigma_w2(sigma_b2, activation="tanh", *, q0=1.0):
     r"""The :math:`\sigma_w^2` on the critical line :math:`\chi = 1` for a given :math:`\sigma_b^2`.
 
@@ -388,7 +357,7 @@ def critical_sigma_w2(sigma_b2, activation="tanh", *, q0=1.0):
     if (_chi_at(act, hi, _q_star(act, hi, sb, q0)) < 1).any():
         raise ValueError(
             f"chi stays below 1 up to sigma_w2 = {_SW2_MAX:g} for sigma_b2={sigma_b2!r} and "
-            f"{getattr(act, 'name', activation)!r}: there is no critical line below that"
+            f"{getattr(act, 'name', activation)!r}: there is no critical line below that."
         )
     for _ in range(_BISECTIONS):
         mid = 0.5 * (lo + hi)
@@ -434,12 +403,12 @@ def _ordered_q(act, sw, sb, q0, who):
         raise ValueError(
             f"{who} needs a finite fixed point q* > 0; here q* = {_scalar(q)!r} (sigma_b2 = 0 "
             f"in the ordered phase sends every input to 0; an unbounded activation with a "
-            f"large sigma_w2 has q* = inf): use sigma_b2 > 0 or another sigma_w2"
+            f"large sigma_w2 has q* = inf): use sigma_b2 > 0 or another sigma_w2."
         )
     return q
 
 
-@_one_blas_thread
+@small_matrix_kernel
 def c_star(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
     r"""Stable fixed point :math:`c^*` of the correlation map (at :math:`q^*`).
 
@@ -475,7 +444,7 @@ def _xi(slope):
         return np.where(slope >= 1, np.inf, -1 / np.log(np.clip(slope, 1e-300, 1)))
 
 
-@_one_blas_thread
+@small_matrix_kernel
 def mean_field(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
     r"""q*, c*, χ, the slope :math:`\chi_{c^*}` of the correlation map at c*, and ξ_q, ξ_c.
 
@@ -526,7 +495,7 @@ def depth_scales(sigma_w2, sigma_b2, activation="tanh", *, q0=1.0):
 # ---------------------------------------------------------------------------
 # Simulated random networks of finite width
 # ---------------------------------------------------------------------------
-@_one_blas_thread
+@small_matrix_kernel
 def correlated_inputs(n_inputs, width, c, *, q=1.0, rng=None):
     r"""``n_inputs`` vectors of length ``width`` with :math:`\frac1n\lVert x\rVert^2 = q` and
     pairwise correlation exactly ``c``.
@@ -541,16 +510,15 @@ def correlated_inputs(n_inputs, width, c, *, q=1.0, rng=None):
     >>> np.round(X @ X.T / 100, 6).tolist()
     [[1.0, 0.9, 0.9], [0.9, 1.0, 0.9], [0.9, 0.9, 1.0]]
     """
-    n_inputs = _positive_int(n_inputs, "n_inputs", 2)
-    width = _positive_int(width, "width", 500)
+    n_inputs = check_int(n_inputs, "n_inputs", example="n_inputs=2")
+    width = check_int(width, "width", example="width=500")
     if width <= n_inputs:
         raise ValueError(f"width must exceed n_inputs to make them correlated exactly, "
-                         f"received width={width}, n_inputs={n_inputs}")
-    if isinstance(c, bool) or not isinstance(c, Real) or not 0 <= c <= 1:
-        raise ValueError(f"c must be a number in [0, 1], received {c!r}")
-    q = float(q)
-    if not np.isfinite(q) or q <= 0:
-        raise ValueError(f"q must be a finite number > 0, received {q!r}")
+                         f"got width={width}, n_inputs={n_inputs}.")
+    c = check_real(c, "c", example="c=0.5")
+    if not 0 <= c <= 1:
+        raise ValueError(f"c must be a number in [0, 1], got {c!r}; e.g. c=0.5.")
+    q = check_real(q, "q", example="q=1.0", positive=True)
     e, _ = np.linalg.qr(np.random.default_rng(rng).standard_normal((width, n_inputs + 1)))
     return np.sqrt(q * width) * (np.sqrt(c) * e[:, :1] + np.sqrt(1 - c) * e[:, 1:]).T
 
@@ -568,7 +536,7 @@ class Propagation(NamedTuple):
     q_in: np.ndarray
 
 
-@_one_blas_thread
+@small_matrix_kernel
 def propagate(X, sigma_w2, sigma_b2, depth, *, activation="tanh", width=None, rng=None):
     r"""Send inputs through one random network and measure :math:`q^{[l]}` and :math:`c^{[l]}`.
 
@@ -603,9 +571,9 @@ def propagate(X, sigma_w2, sigma_b2, depth, *, activation="tanh", width=None, rn
     sw, sb = (float(v) for v in _variances(sigma_w2, sigma_b2))
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[0] < 1 or not np.isfinite(X).all():
-        raise ValueError(f"X must be a finite 2-D array (n_inputs, n0), received shape {X.shape}")
-    depth = _positive_int(depth, "depth", 30)
-    width = X.shape[1] if width is None else _positive_int(width, "width", 500)
+        raise ValueError(f"X must be a finite 2-D array (n_inputs, n0), got shape {X.shape}.")
+    depth = check_int(depth, "depth", example="depth=30")
+    width = X.shape[1] if width is None else check_int(width, "width", example="width=500")
     streams = np.random.default_rng(rng).spawn(depth)
     q, c = np.empty((depth, len(X))), np.empty((depth, len(X), len(X)))
     a = X
@@ -637,8 +605,8 @@ def decay_length(values, *, start=0, stop=None):
     v = np.abs(np.asarray(values, dtype=np.float64))[start:stop]
     if v.ndim != 1 or len(v) < 2 or not np.isfinite(v).all() or (v == 0).any():
         raise ValueError(
-            f"decay_length needs at least 2 finite non-zero deviations, received "
-            f"{len(np.atleast_1d(v))} values in range({start}, {stop}); fit a shorter range"
+            f"decay_length needs at least 2 finite non-zero deviations, got "
+            f"{len(np.atleast_1d(v))} values in range({start}, {stop}); fit a shorter range."
         )
     slope = np.polyfit(np.arange(len(v)), np.log(v), 1)[0]
     return float(np.inf if slope >= 0 else -1 / slope)
@@ -718,7 +686,7 @@ def _sgd(Ws, bs, X, y, batches, lr, act):
             bs[l] -= lr * db
 
 
-@_one_blas_thread
+@small_matrix_kernel
 def trainability(X, y, sigma_w2, depths, *, sigma_b2, width=32, steps=200, lr=0.01,
                  batch_size=64, seeds=3, activation="tanh", X_val=None, y_val=None, rng=0,
                  dtype=np.float64):
@@ -763,20 +731,21 @@ def trainability(X, y, sigma_w2, depths, *, sigma_b2, width=32, steps=200, lr=0.
     sw = np.atleast_1d(np.asarray(sigma_w2, dtype=np.float64))
     _variances(sw, sigma_b2)
     sigma_b2 = float(sigma_b2)
-    depth_list = [_positive_int(d, "each depth", 10) for d in np.atleast_1d(depths).tolist()]
-    width, steps = _positive_int(width, "width", 32), _positive_int(steps, "steps", 200)
-    batch_size, seeds = _positive_int(batch_size, "batch_size", 64), _positive_int(seeds, "seeds", 3)
-    if isinstance(lr, bool) or not isinstance(lr, Real) or not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr must be a positive number, received {lr!r}; e.g. lr=0.01")
-    if dtype not in (np.float64, np.float32):
-        raise ValueError(f"dtype must be np.float64 or np.float32, received {dtype!r}")
+    depth_list = [check_int(d, "each depth", example="depths=[2, 10, 30]")
+                  for d in np.atleast_1d(depths).tolist()]
+    width = check_int(width, "width", example="width=32")
+    steps = check_int(steps, "steps", example="steps=200")
+    batch_size = check_int(batch_size, "batch_size", example="batch_size=64")
+    seeds = check_int(seeds, "seeds", example="seeds=3")
+    lr = check_real(lr, "lr", example="lr=0.01", positive=True)
+    dtype = check_dtype(dtype).type
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
     if X.ndim != 2 or len(X) != len(y) or not np.isfinite(X).all():
-        raise ValueError(f"X must be a finite array (n, n0) and y have n labels, received "
-                         f"X of shape {X.shape} and {len(y)} labels")
+        raise ValueError(f"X must be a finite array (n, n0) and y have n labels, got "
+                         f"X of shape {X.shape} and {len(y)} labels.")
     if not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
-        raise ValueError(f"y must hold integer class labels 0, 1, ..., received dtype {y.dtype}")
+        raise ValueError(f"y must hold integer class labels 0, 1, ..., got dtype {y.dtype}.")
     n_classes = int(max(y.max(), -1 if y_val is None else np.max(y_val)) + 1)
     weight_seq, batch_seq = np.random.default_rng(rng).bit_generator.seed_seq.spawn(2)
     batch_rng, depth_seqs = np.random.default_rng(batch_seq), weight_seq.spawn(len(depth_list))

@@ -64,19 +64,15 @@ Wang et al. (2022). DeepNet: scaling Transformers to 1,000 layers. arXiv:2203.00
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
-from numbers import Integral, Real
 
 import numpy as np
 
 import initlib
 
-try:  # scikit-learn's dependency; small matrices run much faster on one BLAS thread
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover
-    threadpool_limits = None
+from ._blas import small_matrix_kernel
+from ._validation import check_bool, check_choice, check_finite, check_int, check_numeric_array, check_real
 
 __all__ = [
     "ResidualMLP",
@@ -97,23 +93,14 @@ _OUTPUTS = ("softmax", "linear")
 # ---------------------------------------------------------------------------
 # Validation (the public boundary)
 # ---------------------------------------------------------------------------
+# The shared checks of initlib._validation (one wording: "got ...", TypeError for a wrong
+# type, ValueError for a wrong value); these two add the example to the message.
 def _positive_int(value, name, example):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int, got {value!r} of type {type(value).__name__}; "
-                        f"e.g. {name}={example}.")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value}; e.g. {name}={example}.")
-    return int(value)
+    return check_int(value, name, example=f"{name}={example}")
 
 
-def _finite_real(value, name, example, *, positive=False):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} of type "
-                        f"{type(value).__name__}; e.g. {name}={example}.")
-    if not math.isfinite(value) or (positive and value <= 0):
-        kind = "a positive finite" if positive else "a finite"
-        raise ValueError(f"{name} must be {kind} number, got {value!r}; e.g. {name}={example}.")
-    return float(value)
+def _finite_real(value, name, example, *, positive=False, minimum=None):
+    return check_real(value, name, example=f"{name}={example}", positive=positive, minimum=minimum)
 
 
 def _initializer(spec, name):
@@ -133,17 +120,6 @@ def _draw(init, shape, rng, name):
     if not np.all(np.isfinite(value)):
         raise ValueError(f"{name} gave NaN or inf; initial parameters must be finite.")
     return value
-
-
-def _one_blas_thread(function):
-    """Run ``function`` with one BLAS thread (the matrices here are tiny; threads only cost)."""
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        if threadpool_limits is None:  # pragma: no cover
-            return function(*args, **kwargs)
-        with threadpool_limits(limits=1, user_api="blas"):
-            return function(*args, **kwargs)
-    return wrapper
 
 
 # ---------------------------------------------------------------------------
@@ -182,9 +158,7 @@ def layer_norm(x, gamma, beta, eps=1e-5):
         if np.shape(p) != (x.shape[1],):
             raise ValueError(f"{name} must have shape ({x.shape[1]},) to match x's {x.shape[1]} "
                              f"features, got shape {np.shape(p)}.")
-    eps = _finite_real(eps, "eps", 1e-5)
-    if eps < 0:
-        raise ValueError(f"eps must be >= 0, got {eps}; e.g. eps=1e-5.")
+    eps = _finite_real(eps, "eps", 1e-5, minimum=0.0)
     mean = x.mean(axis=1, keepdims=True)
     inv_std = 1.0 / np.sqrt(x.var(axis=1, keepdims=True) + eps)     # (batch, 1)
     x_hat = (x - mean) * inv_std                                    # zero mean, unit variance rows
@@ -324,19 +298,12 @@ class ResidualMLP:
         stem_f = _initializer(stem_init, "stem_init")
         head_f = _initializer(head_init, "head_init")
         self.alpha = _finite_real(alpha, "alpha", 1.0)
-        if not isinstance(learn_alpha, (bool, np.bool_)):
-            raise TypeError(f"learn_alpha must be True or False, got {learn_alpha!r}.")
-        self.learn_alpha = bool(learn_alpha)
-        if not isinstance(skip, (bool, np.bool_)):
-            raise TypeError(f"skip must be True or False, got {skip!r}.")
-        self.skip = bool(skip)
-        if norm not in _NORMS:
-            raise ValueError(f"norm must be None, 'pre' or 'post', got {norm!r}: 'pre' puts a "
-                             f"LayerNorm at the start of each branch, 'post' after each sum.")
-        self.norm = norm
-        if output not in _OUTPUTS:
-            raise ValueError(f"output must be 'softmax' (class labels) or 'linear' "
-                             f"(regression), got {output!r}.")
+        self.learn_alpha = check_bool(learn_alpha, "learn_alpha")
+        self.skip = check_bool(skip, "skip")
+        self.norm = check_choice(norm, "norm", _NORMS, "'pre' puts a LayerNorm at the start of "
+                                 "each branch, 'post' after each sum, None for no LayerNorm.")
+        check_choice(output, "output", _OUTPUTS, "'softmax' for class labels, 'linear' for "
+                     "regression.")
         if output == "softmax" and self.n_out < 2:
             raise ValueError(f"output='softmax' needs n_out >= 2 classes, got n_out={n_out}.")
         self.output = output
@@ -400,17 +367,14 @@ class ResidualMLP:
 
     # -- validation ----------------------------------------------------------
     def _check_X(self, X):
-        X = np.asarray(X)
-        if X.dtype == object or not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
-            raise TypeError(f"X must be a numeric array, got dtype {X.dtype}.")
+        X = check_numeric_array(X, "X")
         if X.ndim != 2 or X.shape[1] != self.n_in:
             raise ValueError(f"X must have shape (n_samples, {self.n_in}) for a network with "
                              f"n_in={self.n_in}, got shape {X.shape}.")
         if X.shape[0] == 0:
             raise ValueError("X has no rows; pass at least one example.")
         X = X.astype(np.float64, copy=False)
-        if not np.all(np.isfinite(X)):
-            raise ValueError("X contains NaN or inf; clean the data first.")
+        check_finite(X, "X")
         return X
 
     def _check_y(self, y, n):
@@ -509,7 +473,7 @@ class ResidualMLP:
         return float(loss), grads, dstream
 
     # -- public API ----------------------------------------------------------
-    @_one_blas_thread
+    @small_matrix_kernel
     def forward(self, X):
         """Output for a batch ``X``: class probabilities (softmax) or values (linear)."""
         X = self._check_X(X)
@@ -522,21 +486,21 @@ class ResidualMLP:
 
     __call__ = forward
 
-    @_one_blas_thread
+    @small_matrix_kernel
     def stream(self, X):
         """The residual stream ``[h0, h1, ..., hL]`` for a batch (each ``(batch, width)``)."""
         X = self._check_X(X)
         with np.errstate(all="ignore"):
             return self._forward(X)[1]
 
-    @_one_blas_thread
+    @small_matrix_kernel
     def branches(self, X):
         r"""Each block's branch output :math:`F_l` (before :math:`\alpha`), a list of L arrays."""
         X = self._check_X(X)
         with np.errstate(all="ignore"):
             return [c["F"] for c in self._forward(X)[2]]
 
-    @_one_blas_thread
+    @small_matrix_kernel
     def loss(self, X, y):
         """Mean loss of the batch."""
         X = self._check_X(X)
@@ -552,7 +516,7 @@ class ResidualMLP:
             loss, grads, _ = self._backward(X, y, *self._forward(X))
         return loss, [grads[name] for name in self.parameter_names()]
 
-    @_one_blas_thread
+    @small_matrix_kernel
     def gradients(self, X, y):
         """Mean loss, a dict ``name -> gradient``, and ``dJ/dh`` for every stream position."""
         X = self._check_X(X)
@@ -578,7 +542,7 @@ class ResidualMLP:
         out = self.forward(X)
         return out.argmax(axis=1) if self.is_classifier else out
 
-    @_one_blas_thread
+    @small_matrix_kernel
     def accuracy(self, X, y):
         """Fraction of correctly classified examples (classifiers only)."""
         if not self.is_classifier:
@@ -615,7 +579,7 @@ class BlockStats:
     weight_grad_norm: np.ndarray | None = None
 
 
-@_one_blas_thread
+@small_matrix_kernel
 def block_stats(net, X, y=None):
     """Per-block statistics of ``net`` on the batch ``X`` (and gradients if ``y`` is given).
 
@@ -648,7 +612,7 @@ def block_stats(net, X, y=None):
 # ---------------------------------------------------------------------------
 # Attention at initialization
 # ---------------------------------------------------------------------------
-@_one_blas_thread
+@small_matrix_kernel
 def attention_logits(d_k, *, n_tokens=32, d_model=64, scaled=True, n_samples=8, rng=None):
     r"""Attention logits :math:`q_i \cdot k_j` (divided by :math:`\sqrt{d_k}` if ``scaled``) at init.
 
@@ -667,8 +631,7 @@ def attention_logits(d_k, *, n_tokens=32, d_model=64, scaled=True, n_samples=8, 
     n_tokens = _positive_int(n_tokens, "n_tokens", 32)
     d_model = _positive_int(d_model, "d_model", 64)
     n_samples = _positive_int(n_samples, "n_samples", 8)
-    if not isinstance(scaled, (bool, np.bool_)):
-        raise TypeError(f"scaled must be True or False, got {scaled!r}.")
+    scaled = check_bool(scaled, "scaled")
     gen = np.random.default_rng(rng)
     out = np.empty((n_samples, n_tokens, n_tokens))
     for s in range(n_samples):

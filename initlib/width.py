@@ -53,20 +53,16 @@ hyperparameter transfer. arXiv:2203.03466 (Table 3, and the coordinate check).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 from dataclasses import dataclass
-from numbers import Integral, Real
 
 import numpy as np
 
 import initlib
 
-try:  # scikit-learn's dependency; these small matrices run faster on one BLAS thread
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover
-    threadpool_limits = None
+from ._blas import one_blas_thread
+from ._validation import check_int, check_name, check_real
 
 __all__ = [
     "PARAMETRIZATIONS",
@@ -129,40 +125,24 @@ FORMULAS = {
 
 
 # ---------------------------------------------------------------------------
-# Validation (the public boundary)
+# Validation (the public boundary): initlib._validation's checks, one wording
 # ---------------------------------------------------------------------------
-def _positive_int(value, name, example):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int, got {value!r} of type {type(value).__name__}; "
-                        f"e.g. {name}={example}.")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}; e.g. {name}={example}.")
-    return int(value)
-
-
-def _positive_real(value, name, example):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} of type "
-                        f"{type(value).__name__}; e.g. {name}={example}.")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}; "
-                         f"e.g. {name}={example}.")
-    return float(value)
-
-
-def _choice(value, name, choices, example):
-    if not isinstance(value, str) or value.lower() not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got "
-                         f"{value!r}; e.g. {name}={example!r}.")
-    return value.lower()
+def _choice(value, kind, choices, example):
+    """``value`` in lower case if it names one of ``choices`` (any case), else TypeError/ValueError."""
+    if isinstance(value, str) and value.lower() in choices:
+        return value.lower()
+    check_name(value, kind, choices, f"Pass one of them, e.g. {example}.")   # raises
 
 
 def _widths(widths):
-    if not isinstance(widths, (list, tuple, np.ndarray)) or len(widths) < 2:
-        raise ValueError(f"widths must list at least two hidden widths, got {widths!r}; "
-                         f"e.g. widths=[32, 64, 128, 256].")
-    return [_positive_int(int(w) if isinstance(w, np.integer) else w, "each width", 64)
-            for w in widths]
+    example = "widths=[32, 64, 128, 256]"
+    if not isinstance(widths, (list, tuple, np.ndarray)):
+        raise TypeError(f"widths must be a list of hidden widths, got {widths!r} of type "
+                        f"{type(widths).__name__}; e.g. {example}.")
+    if len(widths) < 2:
+        raise ValueError(f"widths must list at least two hidden widths, got {list(widths)!r}; "
+                         f"e.g. {example}.")
+    return [check_int(w, "each width", example=example) for w in widths]
 
 
 def _batch(X, y):
@@ -177,22 +157,40 @@ def _batch(X, y):
     return X, y
 
 
-def _one_blas_thread():
-    """Context: one BLAS thread (the matrices here are small; more threads only cost)."""
-    if threadpool_limits is None:  # pragma: no cover
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def _layer_sizes(layer_sizes):
     if isinstance(layer_sizes, initlib.MLP):
         return tuple(layer_sizes.layer_sizes)
-    if not isinstance(layer_sizes, (list, tuple)) or len(layer_sizes) < 3:
-        raise ValueError(
-            f"layer_sizes must be a list [n_in, n, ..., n, n_out] with at least one hidden "
-            f"layer, got {layer_sizes!r}; e.g. [64, 128, 128, 10] (input, two hidden layers "
-            f"of width 128, output).")
-    return tuple(_positive_int(n, f"layer_sizes[{i}]", 64) for i, n in enumerate(layer_sizes))
+    example = "[64, 128, 128, 10] (input, two hidden layers of width 128, output)"
+    if not isinstance(layer_sizes, (list, tuple)):
+        raise TypeError(f"layer_sizes must be a list [n_in, n, ..., n, n_out] or an initlib.MLP, "
+                        f"got {layer_sizes!r} of type {type(layer_sizes).__name__}; e.g. {example}.")
+    if len(layer_sizes) < 3:
+        raise ValueError(f"layer_sizes must be a list [n_in, n, ..., n, n_out] with at least one "
+                         f"hidden layer, got {list(layer_sizes)!r}; e.g. {example}.")
+    return tuple(check_int(n, f"layer_sizes[{i}]", example=example)
+                 for i, n in enumerate(layer_sizes))
+
+
+def _update_ratios(weights, before):
+    r""":math:`\lVert W - W_0\rVert_F / \lVert W_0\rVert_F` for each pair of ``weights`` and ``before``."""
+    return [np.linalg.norm(W - V) / np.linalg.norm(V) for W, V in zip(weights, before)]
+
+
+def _experiment(parametrization, widths, n_hidden, X, y, seeds):
+    """What :func:`coord_check` and :func:`lr_sweep` share: their checked arguments, the
+    layer sizes of the network of each width and the parametrization's optimizer class."""
+    if not isinstance(parametrization, Parametrization):
+        raise TypeError(f"parametrization must be a width.Parametrization, got "
+                        f"{parametrization!r} of type {type(parametrization).__name__}; e.g. "
+                        f"width.Parametrization('mup', optimizer='adam', base_width=32).")
+    widths = _widths(widths)
+    n_hidden = check_int(n_hidden, "n_hidden", example="n_hidden=2")
+    X, y = _batch(X, y)
+    if len(seeds) < 1:
+        raise ValueError("seeds must hold at least one seed, got an empty sequence; e.g. seeds=(0,).")
+    n_out = max(int(y.max()) + 1, 2)
+    optimizer = {"adam": initlib.Adam, "sgd": initlib.SGD}[parametrization.optimizer]
+    return widths, X, y, (lambda n: [X.shape[1]] + [n] * n_hidden + [n_out]), optimizer
 
 
 # ---------------------------------------------------------------------------
@@ -249,9 +247,9 @@ class Parametrization:
     """
 
     def __init__(self, name, *, optimizer="adam", base_width=32):
-        self.name = _choice(name, "name (the parametrization)", PARAMETRIZATIONS, "mup")
-        self.optimizer = _choice(optimizer, "optimizer", OPTIMIZERS, "adam")
-        self.base_width = _positive_int(base_width, "base_width", 32)
+        self.name = _choice(name, "parametrization", PARAMETRIZATIONS, "Parametrization('mup')")
+        self.optimizer = _choice(optimizer, "optimizer", OPTIMIZERS, "optimizer='adam'")
+        self.base_width = check_int(base_width, "base_width", example="base_width=32")
 
     def __repr__(self):
         return (f"Parametrization({self.name!r}, optimizer={self.optimizer!r}, "
@@ -297,8 +295,9 @@ class Parametrization:
         dtype : np.float64 or np.float32
         """
         scalings = self.scalings(layer_sizes)
-        sigma_w2 = _positive_real(sigma_w2, "sigma_w2", 2.0)
-        output_sigma_w2 = _positive_real(output_sigma_w2, "output_sigma_w2", 1.0)
+        sigma_w2 = check_real(sigma_w2, "sigma_w2", example="sigma_w2=2.0", positive=True)
+        output_sigma_w2 = check_real(output_sigma_w2, "output_sigma_w2",
+                                     example="output_sigma_w2=1.0", positive=True)
         inits = [functools.partial(initlib.variance_scaling, mode="fan_in",
                                    scale=(output_sigma_w2 if s.kind == "output" else sigma_w2)
                                    * s.init)
@@ -313,7 +312,7 @@ class Parametrization:
         Pass the list to :func:`initlib.train` (``lr=``) or to :class:`initlib.optim.Adam`
         / :class:`initlib.optim.SGD`.
         """
-        lr = _positive_real(lr, "lr", 0.01)
+        lr = check_real(lr, "lr", example="lr=0.01", positive=True)
         if not isinstance(net, initlib.MLP):
             raise TypeError(f"net must be an initlib.MLP (e.g. from Parametrization.mlp), got "
                             f"{net!r} of type {type(net).__name__}.")
@@ -403,25 +402,15 @@ def coord_check(parametrization, widths, X, y, *, lr, steps=3, n_hidden=2, seeds
     -------
     CoordCheck
     """
-    if not isinstance(parametrization, Parametrization):
-        raise TypeError(f"parametrization must be a width.Parametrization, got "
-                        f"{parametrization!r} of type {type(parametrization).__name__}; e.g. "
-                        f"width.Parametrization('mup', optimizer='adam', base_width=32).")
-    widths = _widths(widths)
-    steps = _positive_int(steps, "steps", 3)
-    n_hidden = _positive_int(n_hidden, "n_hidden", 2)
-    lr = _positive_real(lr, "lr", 0.01)
-    X, y = _batch(X, y)
-    if len(seeds) < 1:
-        raise ValueError("seeds must hold at least one seed, got an empty sequence.")
-    n_out = max(int(y.max()) + 1, 2)
-    optimizer = {"adam": initlib.Adam, "sgd": initlib.SGD}[parametrization.optimizer]
+    widths, X, y, sizes, optimizer = _experiment(parametrization, widths, n_hidden, X, y, seeds)
+    steps = check_int(steps, "steps", example="steps=3")
+    lr = check_real(lr, "lr", example="lr=0.01", positive=True)
     delta = np.empty((len(seeds), len(widths), n_hidden + 1))
     ratio = np.empty_like(delta)
-    with _one_blas_thread(), np.errstate(all="ignore"):
+    with one_blas_thread(), np.errstate(all="ignore"):
         for i, seed in enumerate(seeds):
             for j, n in enumerate(widths):
-                net = parametrization.mlp([X.shape[1]] + [n] * n_hidden + [n_out], rng=seed)
+                net = parametrization.mlp(sizes(n), rng=seed)
                 z0 = net.preactivations(X)
                 W0 = [W.copy() for W in net.weights]
                 opt = optimizer(parametrization.learning_rates(net, lr))
@@ -430,8 +419,7 @@ def coord_check(parametrization, widths, X, y, *, lr, steps=3, n_hidden=2, seeds
                     opt.step(net.parameters(), grads)
                 zt = net.preactivations(X)
                 delta[i, j] = [np.mean(np.abs(b - a)) for a, b in zip(z0, zt)]
-                ratio[i, j] = [np.linalg.norm(W - V) / np.linalg.norm(V)
-                               for W, V in zip(net.weights, W0)]
+                ratio[i, j] = _update_ratios(net.weights, W0)
     return CoordCheck(parametrization, widths, steps, delta, ratio)
 
 
@@ -447,10 +435,10 @@ def update_ratios(net, optimizer, X, y):
         raise TypeError(f"optimizer must be an object with step(params, grads) such as "
                         f"initlib.Adam(lr), got {optimizer!r}.")
     before = [W.copy() for W in net.weights]
-    with _one_blas_thread(), np.errstate(all="ignore"):
+    with one_blas_thread(), np.errstate(all="ignore"):
         _, grads = net.loss_and_flat_grads(X, y)
         optimizer.step(net.parameters(), grads)
-    return np.array([np.linalg.norm(W - V) / np.linalg.norm(V) for W, V in zip(net.weights, before)])
+    return np.array(_update_ratios(net.weights, before))
 
 
 # ---------------------------------------------------------------------------
@@ -551,26 +539,20 @@ def lr_sweep(parametrization, widths, lrs, X, y, *, epochs=1, batch_size=64, n_h
     -------
     LRSweep
     """
-    if not isinstance(parametrization, Parametrization):
-        raise TypeError(f"parametrization must be a width.Parametrization, got "
-                        f"{parametrization!r} of type {type(parametrization).__name__}.")
-    widths = _widths(widths)
-    lrs = np.array([_positive_real(lr, "each lr", 0.01) for lr in lrs])
-    epochs = _positive_int(epochs, "epochs", 1)
-    batch_size = _positive_int(batch_size, "batch_size", 64)
-    n_hidden = _positive_int(n_hidden, "n_hidden", 2)
-    max_loss = _positive_real(max_loss, "max_loss", 100.0)
-    X, y = _batch(X, y)
-    n_out = max(int(y.max()) + 1, 2)
-    optimizer = {"adam": initlib.Adam, "sgd": initlib.SGD}[parametrization.optimizer]
+    widths, X, y, sizes, optimizer = _experiment(parametrization, widths, n_hidden, X, y, seeds)
+    lrs = np.array([check_real(lr, "each lr", example="lrs=[0.001, 0.01]", positive=True)
+                    for lr in lrs])
+    epochs = check_int(epochs, "epochs", example="epochs=1")
+    batch_size = check_int(batch_size, "batch_size", example="batch_size=64")
+    max_loss = check_real(max_loss, "max_loss", example="max_loss=100.0", positive=True)
     loss = np.empty((len(seeds), len(widths), len(lrs)))
     ratio = np.full(loss.shape + (n_hidden + 1,), np.nan)
-    with _one_blas_thread(), np.errstate(all="ignore"):
+    with one_blas_thread(), np.errstate(all="ignore"):
         for i, seed in enumerate(seeds):
             orders = [np.random.default_rng([seed, e]).permutation(len(X)) for e in range(epochs)]
             for j, n in enumerate(widths):
                 for k, lr in enumerate(lrs):
-                    net = parametrization.mlp([X.shape[1]] + [n] * n_hidden + [n_out], rng=seed)
+                    net = parametrization.mlp(sizes(n), rng=seed)
                     opt = optimizer(parametrization.learning_rates(net, float(lr)))
                     params = net.parameters()
                     for e, order in enumerate(orders):
@@ -581,8 +563,7 @@ def lr_sweep(parametrization, widths, lrs, X, y, *, epochs=1, batch_size=64, n_h
                             before = [W.copy() for W in net.weights] if e == epochs - 1 else None
                             opt.step(params, grads)
                             if before is not None:
-                                last_epoch.append([np.linalg.norm(W - V) / np.linalg.norm(V)
-                                                   for W, V in zip(net.weights, before)])
+                                last_epoch.append(_update_ratios(net.weights, before))
                     J = net.loss(X, y) if all(np.isfinite(p).all() for p in params) else np.inf
                     loss[i, j, k] = J if np.isfinite(J) and J <= max_loss else np.inf
                     if np.isfinite(loss[i, j, k]):

@@ -280,7 +280,7 @@ def test_trainability_float32_follows_float64_on_a_stable_run():
     a = mf.trainability(ds.X_train, ds.y_train, [1.2], [2], **kw)
     b = mf.trainability(ds.X_train, ds.y_train, [1.2], [2], dtype=np.float32, **kw)
     assert np.abs(a.accuracy - b.accuracy).max() <= 2 / len(ds.X_train)   # a shallow, ordered net
-    with pytest.raises(ValueError, match="dtype must be np.float64 or np.float32"):
+    with pytest.raises(ValueError, match="dtype must be float32 or float64, got int32"):
         mf.trainability(ds.X_train, ds.y_train, [1.2], [2], dtype=np.int32, **kw)
 
 
@@ -296,7 +296,7 @@ def test_trainability_is_seeded():
 # Errors say what was received and what to do
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize("call, message", [
-    (lambda: mf.length_map(1.0, -1.0, 0.0), r"sigma_w2 is a variance: .* received -1.0"),
+    (lambda: mf.length_map(1.0, -1.0, 0.0), r"sigma_w2 is a variance: .* got -1.0; e.g. sigma_w2=1.5"),
     (lambda: mf.length_map(1.0, 1.0, float("nan")), r"sigma_b2 is a variance"),
     (lambda: mf.q_star(0.0, 0.1), r"sigma_w2 must be > 0"),
     (lambda: mf.length_map(-0.5, 1.0, 0.0), r"q is a mean square: .* >= 0"),
@@ -304,16 +304,16 @@ def test_trainability_is_seeded():
     (lambda: mf.correlation_map(0.5, 0.8, 0.0), r"q\* = 0 .* pass q= explicitly"),
     (lambda: mf.mean_field(0.8, 0.0), r"needs a finite fixed point q\* > 0"),
     (lambda: mf.mean_field(3.0, 0.1, "relu"), r"q\* = inf"),
-    (lambda: mf.q_star(1.0, 0.1, q0=0), r"q0 must be a finite number > 0"),
+    (lambda: mf.q_star(1.0, 0.1, q0=0), r"q0 must be > 0, got 0.0"),
     (lambda: mf.length_map(1.0, [1.0, 2.0], [0.1, 0.2, 0.3]), r"must broadcast together"),
     (lambda: mf.critical_sigma_w2(0.1, "sigmoid"), r"chi stays below 1 up to sigma_w2 = 25"),
     (lambda: mf.correlated_inputs(5, 5, 0.5), r"width must exceed n_inputs"),
     (lambda: mf.correlated_inputs(2, 10, 1.5), r"c must be a number in \[0, 1\]"),
     (lambda: mf.propagate(np.ones(5), 1.0, 0.1, 3), r"X must be a finite 2-D array"),
-    (lambda: mf.propagate(np.ones((2, 5)), 1.0, 0.1, 0), r"depth must be a positive integer"),
+    (lambda: mf.propagate(np.ones((2, 5)), 1.0, 0.1, 0), r"depth must be >= 1, got 0"),
     (lambda: mf.decay_length([0.5]), r"at least 2 finite non-zero deviations"),
     (lambda: mf.trainability(np.ones((4, 2)), np.array([0, 1, 0, 1]), [1.0], [2],
-                             sigma_b2=0.0, lr=-1), r"lr must be a positive number"),
+                             sigma_b2=0.0, lr=-1), r"lr must be > 0, got -1.0"),
     (lambda: mf.trainability(np.ones((4, 2)), np.array([0.0, 1, 0, 1]), [1.0], [2],
                              sigma_b2=0.0), r"integer class labels"),
 ])
@@ -323,9 +323,16 @@ def test_errors(call, message):
 
 
 def test_unknown_activation_and_wrong_type():
-    with pytest.raises(TypeError, match="sigma_w2 must be a number .* received 'big'"):
+    with pytest.raises(TypeError, match="sigma_w2 must be a number .* got 'big' of type str"):
         mf.chi("big", 0.1)
     with pytest.raises(ValueError, match="Did you mean 'tanh'"):
         mf.length_map(1.0, 1.0, 0.0, "tahn")
     with pytest.raises(TypeError, match="activation must be a name"):
         mf.length_map(1.0, 1.0, 0.0, np.tanh)
+    # types raise TypeError, values ValueError (initlib._validation's policy)
+    with pytest.raises(TypeError, match="depth must be an int, got 2.5 of type float"):
+        mf.propagate(np.ones((2, 5)), 1.0, 0.1, 2.5)
+    with pytest.raises(TypeError, match="q0 must be a real number, got True of type bool"):
+        mf.q_star(1.0, 0.1, q0=True)
+    with pytest.raises(TypeError, match="c must be a real number, got '0.5' of type str"):
+        mf.correlated_inputs(2, 10, "0.5")

@@ -255,18 +255,18 @@ def test_softmax_entropy_limits():
 
 # --------------------------------------------------------------------------- errors
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"n_blocks": 0}, ValueError, "n_blocks must be a positive int, got 0"),
+    ({"n_blocks": 0}, ValueError, r"n_blocks must be >= 1, got 0; e.g. n_blocks=16"),
     ({"n_blocks": 2.0}, TypeError, "n_blocks must be an int, got 2.0"),
     ({"branch_depth": True}, TypeError, "branch_depth must be an int"),
-    ({"alpha": float("nan")}, ValueError, "alpha must be a finite number, got nan"),
+    ({"alpha": float("nan")}, ValueError, "alpha must be finite, got nan"),
     ({"alpha": "1"}, TypeError, "alpha must be a real number"),
-    ({"norm": "middle"}, ValueError, "norm must be None, 'pre' or 'post', got 'middle'"),
-    ({"output": "sigmoid"}, ValueError, "output must be 'softmax'"),
+    ({"norm": "middle"}, ValueError, r"Unknown norm 'middle'. Valid values: None, pre, post. 'pre' puts a LayerNorm"),
+    ({"output": "sigmoid"}, ValueError, r"Unknown output 'sigmoid'. Valid values: softmax, linear"),
     ({"init": 0.5}, TypeError, "init must be an initializer name"),
     ({"last_init": "he_normall"}, ValueError, "Did you mean 'he_normal'"),
     ({"learn_alpha": 1}, TypeError, "learn_alpha must be True or False"),
     ({"skip": "yes"}, TypeError, "skip must be True or False"),
-    ({"eps": 0.0}, ValueError, "eps must be a positive finite number"),
+    ({"eps": 0.0}, ValueError, "eps must be > 0, got 0.0"),
     ({"activation": "rleu"}, ValueError, "Did you mean 'relu'"),
     ({"last_init": lambda shape, rng=None: np.zeros((2, 2))}, ValueError, "expected \\(8, 8\\)"),
 ])
@@ -305,13 +305,15 @@ def test_bad_data_is_explained():
 def test_bad_helper_input_is_explained():
     with pytest.raises(ValueError, match=r"gamma must have shape \(4,\)"):
         residual.layer_norm(np.zeros((2, 4)), np.ones(3), np.zeros(4))
+    with pytest.raises(ValueError, match=r"eps must be >= 0.0, got -1.0; e.g. eps=1e-05"):
+        residual.layer_norm(np.zeros((2, 4)), np.ones(4), np.zeros(4), eps=-1.0)
     with pytest.raises(ValueError, match=r"shape \(batch, n\)"):
         residual.layer_norm(np.zeros(4), np.ones(4), np.zeros(4))
-    with pytest.raises(ValueError, match="d_k must be a positive int"):
+    with pytest.raises(ValueError, match="d_k must be >= 1, got 0"):
         residual.attention_logits(0)
     with pytest.raises(TypeError, match="scaled must be True or False"):
         residual.attention_logits(4, scaled="yes")
-    with pytest.raises(ValueError, match="std must be a positive finite number"):
+    with pytest.raises(ValueError, match="std must be > 0, got -0.02"):
         residual.gpt2_residual_std(12, std=-0.02)
     with pytest.raises(ValueError, match="at least one entry"):
         residual.softmax_entropy(np.zeros((2, 0)))

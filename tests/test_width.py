@@ -144,13 +144,18 @@ def test_lr_sweep_counts_divergence_and_picks_the_best_finite_rate():
 
 # --------------------------------------------------------------------------- errors
 @pytest.mark.parametrize("kwargs, error, message", [
-    (dict(name="mu-p"), ValueError, r"name \(the parametrization\) must be one of 'sp', 'ntk', 'mup', got 'mu-p'"),
-    (dict(name="mup", optimizer="rmsprop"), ValueError, "optimizer must be one of 'sgd', 'adam'"),
-    (dict(name="mup", base_width=0), ValueError, "base_width must be a positive int, got 0"),
+    (dict(name="mu-p"), ValueError, r"Unknown parametrization 'mu-p'. Did you mean 'mup'\? Valid names: sp, ntk, mup"),
+    (dict(name="mup", optimizer="rmsprop"), ValueError, "Unknown optimizer 'rmsprop'. Valid names: sgd, adam"),
+    (dict(name="mup", base_width=0), ValueError, "base_width must be >= 1, got 0; e.g. base_width=32"),
     (dict(name="mup", base_width=32.0), TypeError, "base_width must be an int, got 32.0"),
+    (dict(name=3), TypeError, "parametrization must be a name \\(str\\), got 3 of type int"),
+    (dict(name="muP", optimizer="SGD", base_width=8), None, None),        # any case
 ])
 def test_bad_parametrization(kwargs, error, message):
     name = kwargs.pop("name")
+    if error is None:
+        assert repr(Parametrization(name, **kwargs)) == "Parametrization('mup', optimizer='sgd', base_width=8)"
+        return
     with pytest.raises(error, match=message):
         Parametrization(name, **kwargs)
 
@@ -159,19 +164,27 @@ def test_bad_inputs_say_what_was_received():
     p = Parametrization("mup")
     with pytest.raises(ValueError, match=r"at least one hidden layer, got \[64, 10\]"):
         p.scalings([64, 10])
-    with pytest.raises(ValueError, match=r"layer_sizes\[1\] must be a positive int, got -5"):
+    with pytest.raises(ValueError, match=r"layer_sizes\[1\] must be >= 1, got -5"):
         p.mlp([64, -5, 10])
-    with pytest.raises(ValueError, match="sigma_w2 must be a positive finite number, got 0"):
+    with pytest.raises(ValueError, match="sigma_w2 must be > 0, got 0.0"):
         p.mlp([64, 32, 10], sigma_w2=0)
     with pytest.raises(TypeError, match="net must be an initlib.MLP"):
         p.learning_rates([64, 32, 10], lr=0.1)
-    with pytest.raises(ValueError, match="lr must be a positive finite number, got -0.1"):
+    with pytest.raises(ValueError, match="lr must be > 0, got -0.1"):
         p.learning_rates(p.mlp([64, 32, 10]), lr=-0.1)
     X, y = np.ones((4, 3)), np.array([0, 1, 0, 1])
     with pytest.raises(TypeError, match="parametrization must be a width.Parametrization, got 'mup'"):
         width.coord_check("mup", [8, 16], X, y, lr=0.01)
     with pytest.raises(ValueError, match=r"widths must list at least two hidden widths, got \[8\]"):
         width.coord_check(p, [8], X, y, lr=0.01)
+    with pytest.raises(TypeError, match="widths must be a list of hidden widths, got 8 of type int"):
+        width.lr_sweep(p, 8, [0.1], X, y)
+    with pytest.raises(TypeError, match="each width must be an int, got 8.0 of type float"):
+        width.coord_check(p, [8, 8.0], X, y, lr=0.01)
+    with pytest.raises(ValueError, match="seeds must hold at least one seed"):
+        width.lr_sweep(p, [8, 16], [0.1], X, y, seeds=())
+    with pytest.raises(TypeError, match="layer_sizes must be a list .* got 'big' of type str"):
+        p.scalings("big")
     with pytest.raises(ValueError, match=r"got X of shape \(4, 3\) and y of shape \(3,\)"):
         width.coord_check(p, [8, 16], X, y[:3], lr=0.01)
     with pytest.raises(ValueError, match="y must hold integer class labels"):
