@@ -1,6 +1,9 @@
 """initlib: the numpy kernels of the *Initialization* course.
 
-Everything the chapters compute lives here, one concept per module:
+Everything the chapters compute lives here, one concept per module. The names of the
+first group are also available at the top level (``initlib.MLP``, ``initlib.train``,
+``initlib.check_he_std``, ...); the second group is imported as submodules
+(``from initlib import plots, residual``), so ``import initlib`` stays light:
 
 =================  ==========================================================
 ``initializers``   fans, ``variance_scaling`` and its presets, a name registry
@@ -10,13 +13,24 @@ Everything the chapters compute lives here, one concept per module:
 ``training``       ``train()`` for any trainable model, ``History``, divergence stop
 ``data``           seeded, standardized datasets (toy 2-D sets, real digits)
 ``stats``          per-layer statistics and signal propagation over depth
-``plots``          the course's recurring figures, one colour per initializer
-``explorer``       the interactive playground and its kernel-free HTML twin
-``variance``       Monte Carlo variance checks and the variance recursions
-``frameworks``     Keras / PyTorch / Caffe conventions: layouts, fans, std
 ``lsuv_init``      ``lsuv()``: layer-sequential unit-variance init (Mishkin & Matas)
 ``exercises``      the chapters' exercise checks, ``check_*``, in chapter order
 =================  ==========================================================
+
+=================  ==========================================================
+``plots``          the course's recurring figures, one colour per initializer
+``explorer``       package: the interactive playground and its kernel-free HTML twin
+``variance``       Monte Carlo variance checks and the variance recursions
+``frameworks``     Keras / PyTorch / Caffe conventions: layouts, fans, std
+``residual``       ``ResidualMLP``, LayerNorm, per-block statistics, attention (ch. 9)
+``width``          SP, NTK and μP parametrizations, coordinate check, rate sweep (ch. 10)
+``meanfield``      length and correlation maps, q*, c*, χ, depth scales (ch. 11)
+=================  ==========================================================
+
+Private modules, shared by the public ones (not an API): ``_validation`` (argument
+checks, one wording), ``_blas`` (BLAS threads per kernel), ``_kernel`` (the one dense
+forward and backward pass), ``_records`` (per-layer records as tables),
+``_reproducibility`` (the ``INITLIB_PERTURB_ULP`` switch).
 
 Shapes follow the source text and PyTorch: ``W[l].shape == (fan_out, fan_in)``,
 data is ``(batch, features)`` and a layer computes ``Z = A @ W.T + b``.
@@ -54,9 +68,10 @@ __all__ = [
     *_lsuv_init_all,
     *_exercises_all,
 ]
-# ``plots`` and ``explorer`` import matplotlib and ipywidgets, and ``variance`` and
-# ``frameworks`` are the chapters' specialist tools: they are imported as submodules
-# (``from initlib import plots``) so ``import initlib`` stays light.
+# ``plots`` and ``explorer`` import matplotlib and ipywidgets, and ``variance``,
+# ``frameworks``, ``residual``, ``width`` and ``meanfield`` are the chapters' specialist
+# tools: they are imported as submodules (``from initlib import plots``) so ``import
+# initlib`` stays light.
 
 # The modules ``training`` and ``lsuv_init`` are named apart from their functions so
 # that both stay reachable (``initlib.train`` and ``initlib.lsuv`` are the functions).
