@@ -384,6 +384,13 @@ NOTATION_RULES = [
         r"σ without subscript for the std of one weight",
         r"\\sigma_w\^2\s*=\s*n_\\text\{in\}",
     ),
+    NotationRule(
+        "kappa-as-kurtosis",
+        re.compile(r"kurtosis\W{0,3}\$\\kappa|\\kappa\s*(?:\(\s*[wzx]\s*\))?\s*=\s*\\mathrm\s*\{?\s*E\s*\}?\s*\[\s*\(\s*\w\s*-\s*\\mu"),
+        r"Kurt(X) for the excess kurtosis; κ is the residual branch's variance ratio (chapter 9)",
+        r"\\operatorname\{Kurt\}\(X\)",
+        in_code=False,
+    ),
 ]
 
 #: A sentence that says whose notation it quotes may use that notation.
@@ -732,6 +739,7 @@ def test_control_character_check_passes_newlines_and_checks_captions():
         (r"the slope $\chi_1$ of the map", "mean-field-papers-notation"),
         (r"$q^l$ converges to $q^*$", "mean-field-papers-notation"),
         (r"$c^{l}_{12}$ tends to 1", "mean-field-papers-notation"),
+        (r"The *excess kurtosis* $\kappa = \mathrm E[(x - \mu)^4]/\sigma^4 - 3$", "kappa-as-kurtosis"),
     ],
 )
 def test_notation_check_fails_on_each_forbidden_variant(text, rule):
