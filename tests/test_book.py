@@ -63,15 +63,7 @@ def test_chapter_is_committed_executed_in_order(notebook):
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
-    code = [cell for cell in nb.cells if cell.cell_type == "code"]
-    # Cells tagged skip-execution (the live explorer) are skipped by nbclient, hence by the
-    # book build and by nbconvert: they must stay unexecuted, with no stored output.
-    skipped = [cell for cell in code if "skip-execution" in cell.metadata.get("tags", [])]
-    for cell in skipped:
-        assert cell.execution_count is None and not cell.outputs, (
-            f"{notebook.name}: a skip-execution cell has stored outputs or a count; clear it"
-        )
-    counts = [cell.execution_count for cell in code if cell not in skipped]
+    counts = [cell.execution_count for cell in nb.cells if cell.cell_type == "code"]
     assert counts, f"{notebook.name} has no code cell"
     assert counts == list(range(1, len(counts) + 1)), (
         f"{notebook.name}: execution counts {counts}; restart the kernel, run all cells, save"
