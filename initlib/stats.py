@@ -55,7 +55,7 @@ from ._validation import (check_dtype, check_int, check_numeric_array, check_rea
 from .mlp import MLP
 
 __all__ = ["LayerStats", "layer_stats", "SignalPropagation", "signal_propagation",
-           "saturated_fraction", "dead_fraction"]
+           "saturated_fraction", "dead_fraction", "scientific"]
 
 _SATURATION = {
     # name: (low, high): a value a is saturated if a <= low or a >= high ... in |a| terms
@@ -458,3 +458,23 @@ def fraction_label(activation):
     if name in _RECTIFIERS:
         return "dead units (z ≤ 0 on every example)"
     return None
+
+
+_SUPERSCRIPT_DIGITS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def scientific(x, digits=0):
+    """``x`` as text in scientific notation for the prose, e.g. ``"2 × 10⁻⁵"``.
+
+    The chapters glue very small or very large measured numbers into their text with it
+    (``glue("name", initlib.scientific(value), display=False)``). ``digits`` is the number
+    of digits after the mantissa's decimal point: only the digits an experiment determines.
+
+    >>> scientific(2.18e-05), scientific(0.00318, digits=1), scientific(-4.0e7)
+    ('2 × 10⁻⁵', '3.2 × 10⁻³', '-4 × 10⁷')
+    """
+    x = check_real(x, "x", example="scientific(2.18e-05)")
+    digits = check_int(digits, "digits", minimum=0, example="digits=1")
+    mantissa, exponent = f"{x:.{digits}e}".split("e")
+    return f"{mantissa} × 10" + str(int(exponent)).translate(_SUPERSCRIPT_DIGITS)
+

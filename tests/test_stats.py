@@ -220,3 +220,21 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(initlib.stats, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+# --- scientific: measured numbers as text for the prose ------------------------------------
+@pytest.mark.parametrize(("x", "digits", "text"), [
+    (2.18e-05, 0, "2 × 10⁻⁵"), (0.00318, 1, "3.2 × 10⁻³"), (-4.0e7, 0, "-4 × 10⁷"),
+    (9.96e-3, 0, "1 × 10⁻²"), (np.float64(336.0), 0, "3 × 10²"),
+])
+def test_scientific_text(x, digits, text):
+    assert initlib.scientific(x, digits) == text
+
+
+def test_scientific_rejects_what_is_not_a_finite_number():
+    with pytest.raises(TypeError, match="x must be a real number"):
+        initlib.scientific("1e-5")
+    with pytest.raises(ValueError, match="finite"):
+        initlib.scientific(float("nan"))
+    with pytest.raises(ValueError, match="digits"):
+        initlib.scientific(1.0, digits=-1)
