@@ -27,7 +27,10 @@ linear     regression: y = A x + noise, a random linear "teacher"      regressio
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -203,10 +206,39 @@ def _xor(n_samples, noise, rng):
     return X, y, 2, f"XOR: clusters at (±1, ±1) with std {noise}, label 1 where the signs differ"
 
 
-def _digits(n_samples, noise, rng):
-    from sklearn.datasets import load_digits
+def _digits_file():
+    """Path of the CSV that ``sklearn.datasets.load_digits`` reads, found without importing sklearn.
 
-    X, y = load_digits(return_X_y=True)
+    Importing scikit-learn costs about a second (scipy, joblib, ...), in every chapter that
+    loads the digits. ``importlib.util.find_spec`` locates the installed package without
+    running it; None if the file is not where scikit-learn keeps it.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz"
+    return path if path.is_file() else None
+
+
+def _load_digits():
+    """``(X, y)`` of scikit-learn's digits, exactly as ``load_digits(return_X_y=True)`` gives them.
+
+    Reads scikit-learn's own data file the way ``load_digits`` does (``np.loadtxt`` of the
+    gzipped CSV, the label in the last column); falls back to ``load_digits`` itself if
+    that file is not found. ``tests/test_data.py`` checks the two are identical.
+    """
+    path = _digits_file()
+    if path is None:  # pragma: no cover - a scikit-learn that keeps its data elsewhere
+        from sklearn.datasets import load_digits
+
+        return load_digits(return_X_y=True)
+    with gzip.open(path, "rt") as f:
+        data = np.loadtxt(f, delimiter=",")
+    return data[:, :-1], data[:, -1].astype(int, copy=False)
+
+
+def _digits(n_samples, noise, rng):
+    X, y = _load_digits()
     if n_samples is not None and n_samples > len(X):
         raise ValueError(
             f"digits has {len(X)} images, got n_samples={n_samples}; pass n_samples <= "

@@ -134,3 +134,27 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(initlib.data, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_digits_read_without_sklearn_are_load_digits_exactly():
+    """The fast path reads scikit-learn's own file; it must give load_digits' arrays bit for bit."""
+    from sklearn.datasets import load_digits
+
+    from initlib.data import _load_digits
+
+    X_fast, y_fast = _load_digits()
+    X_ref, y_ref = load_digits(return_X_y=True)
+    assert X_fast.dtype == X_ref.dtype and y_fast.dtype == y_ref.dtype
+    np.testing.assert_array_equal(X_fast, X_ref)
+    np.testing.assert_array_equal(y_fast, y_ref)
+
+
+def test_loading_digits_does_not_import_sklearn():
+    """load_dataset('digits') in a fresh interpreter leaves scikit-learn unimported (it costs ~1 s)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, initlib; initlib.load_dataset('digits', n_samples=100, rng=0); "
+            "print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stdout + out.stderr
