@@ -8,8 +8,8 @@ below). initlib's kernels (training, the statistics, LSUV, the explorer) therefo
 the number of threads from the size of the largest product they will compute,
 ``rows x fan_in x fan_out`` multiply-adds (MACs):
 
-- below ``THREADS_PAY_FROM_MACS`` (2**24, about 16.8 million: e.g. a batch of 256 through a
-  256 x 256 layer, or 128 through 362 x 362): one thread;
+- below ``THREADS_PAY_FROM_MACS`` (2**21, about 2.1 million: e.g. a batch of 128 through a
+  128 x 128 layer, or 32 through 256 x 256; every network of chapters 1-9): one thread;
 - from there on: the caller's setting (normally every core, or whatever the user or the
   environment chose, e.g. ``OPENBLAS_NUM_THREADS=1`` when notebooks run in parallel),
   lowered to the cores that other runnable processes leave free at that moment
@@ -21,12 +21,13 @@ threading the user chose; the results are the same either way.
 
 Where the crossover lies, measured with ``python benchmarks/train_step.py --crossover``
 (one layer's three products at 1 and 2 threads, OpenBLAS 0.3.31, 2-core AMD EPYC VM with
-AVX-512, shared with other jobs; table in benchmarks/README.md): with the second core idle,
-two threads paid from about 2M MACs on (float32 1.5-1.8x, float64 1.2-1.8x); with it busy,
-they were 2 to 1000 times *slower* at every size below about 100M MACs. The threshold
-2**24 is deliberately conservative: above it two threads gained 1.3-2x when a core was
-free; below it a product takes under 0.5 ms, so the gain is small while a core that turns
-busy mid-run costs a lot. Free cores are checked once per kernel call (:func:`free_cores`).
+AVX-512; table in benchmarks/README.md): with the second core idle, two threads paid
+from about 2M MACs on (float32 1.5-1.8x, float64 1.2-1.8x), and below 1M they gave at most
+1.2x; with the second core busy, they were 2 to 1000 times *slower* at every size below
+about 100M MACs. Hence the threshold 2**21, and the free-core check, made once per kernel
+call (:func:`free_cores`): a second thread only where a core is free to run it. (Until
+2026-11-30 the threshold was 2**24; on a quiet machine that left a 64 -> 256 x 4 -> 10
+network, batch 128, on one thread, 1.3x behind PyTorch on two.)
 
 threadpoolctl comes with scikit-learn; without it, nothing changes.
 """
@@ -42,7 +43,7 @@ except ImportError:  # pragma: no cover - scikit-learn depends on threadpoolctl
     ThreadpoolController = None
 
 #: Multiply-adds of the largest matrix product from which more BLAS threads pay.
-THREADS_PAY_FROM_MACS = 2 ** 24
+THREADS_PAY_FROM_MACS = 2 ** 21
 
 
 _controller = {"modules": -1, "controller": None}

@@ -12,10 +12,21 @@ Forward, layer :math:`l = 1..L`:
 :math:`z^{[l]} = a^{[l-1]} W^{[l]\top} + b^{[l]}`, :math:`a^{[l]} = f^{[l]}(z^{[l]})`;
 backward, from :math:`\delta^{[L]} = \partial J/\partial z^{[L]}` down, the chain rule
 one line per step, as written out in :mod:`initlib.mlp`'s docstring.
+
+Reused buffers. Every product of a step creates an array of ``batch x width`` numbers; from
+128 KiB on, the C allocator maps fresh pages from the system for each and the first writes
+fault them in, which cost a 64 -> 256 x 4 -> 10 network (batch 128, float32) 45 % on top
+of its matrix products (benchmarks/README.md). Inside :func:`reusing_buffers` (entered by
+:func:`initlib.train`), the calls that keep no intermediate array (``MLP.loss``,
+``MLP.loss_and_grads``: they pass ``reuse=True``) write their pre-activations,
+activations and back-propagated gradients into arrays kept from the previous call of
+the same shape instead. The arithmetic is the same, so are the results, bit for bit.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from numbers import Real
 
 import numpy as np
@@ -23,7 +34,8 @@ import numpy as np
 from . import initializers
 from ._reproducibility import creates_initial_parameters
 
-__all__ = ["layer_streams", "per_layer", "make_parameter", "forward", "backward"]
+__all__ = ["layer_streams", "per_layer", "make_parameter", "forward", "backward",
+           "Buffers", "reusing_buffers"]
 
 
 def layer_streams(rng, n_layers):
@@ -86,19 +98,75 @@ def make_parameter(spec, shape, rng, dtype, what):
     return value.astype(dtype)
 
 
-def forward(X, weights, biases, functions):
-    """``a = [X, a1, ..., aL]`` and ``z = [z1, ..., zL]``; a bias of None is left out."""
+class Buffers:
+    """Arrays kept from one call to the next, one per role, layer, shape and dtype."""
+
+    def __init__(self):
+        self._arrays = {}
+
+    def get(self, role, layer, shape, dtype):
+        """An uninitialized array for ``(role, layer)`` of ``shape`` and ``dtype``, reused."""
+        key = (role, layer, shape, np.dtype(dtype))
+        array = self._arrays.get(key)
+        if array is None:
+            array = self._arrays[key] = np.empty(shape, dtype)
+        return array
+
+    def __len__(self):
+        return len(self._arrays)
+
+
+_active_buffers = contextvars.ContextVar("initlib_buffers", default=None)
+
+
+@contextlib.contextmanager
+def reusing_buffers():
+    """Within: calls with ``reuse=True`` write their intermediates into reused arrays.
+
+    The buffers are freed on exit (nested uses share the outermost). Each thread has its
+    own (a context variable), so two threads never write into the same array.
+    """
+    if _active_buffers.get() is not None:
+        yield _active_buffers.get()
+        return
+    token = _active_buffers.set(Buffers())
+    try:
+        yield _active_buffers.get()
+    finally:
+        _active_buffers.reset(token)
+
+
+def _buffers(reuse):
+    return _active_buffers.get() if reuse else None
+
+
+def forward(X, weights, biases, functions, *, functions_into=None, reuse=False):
+    """``a = [X, a1, ..., aL]`` and ``z = [z1, ..., zL]``; a bias of None is left out.
+
+    ``functions_into``: optional ``f_into(z, out)`` per layer (None where there is none),
+    writing ``f(z)`` into ``out``; used with ``reuse`` inside :func:`reusing_buffers`, whose
+    arrays then hold ``z`` and ``a`` (valid until the next such call: the caller must not
+    keep them).
+    """
+    buffers = _buffers(reuse)
     a, z = [X], []
-    for W, b, f in zip(weights, biases, functions):
-        z_l = a[-1] @ W.T                                         # (batch, n[l])
+    for l, (W, b, f) in enumerate(zip(weights, biases, functions), start=1):
+        shape = (a[-1].shape[0], W.shape[0])
+        dtype = np.result_type(a[-1], W)
+        out = None if buffers is None else buffers.get("z", l, shape, dtype)
+        z_l = np.matmul(a[-1], W.T, out=out)                       # (batch, n[l])
         if b is not None:
             z_l += b
         z.append(z_l)
-        a.append(f(z_l))                                          # a[l] = f(z[l])
+        f_into = None if buffers is None or functions_into is None else functions_into[l - 1]
+        if f_into is None:
+            a.append(f(z_l))                                      # a[l] = f(z[l])
+        else:
+            a.append(f_into(z_l, buffers.get("a", l, shape, z_l.dtype)))
     return a, z
 
 
-def backward(delta, weights, a, slope, *, grads=True, keep=False):
+def backward(delta, weights, a, slope, *, grads=True, keep=False, reuse=False, grads_out=None):
     r"""Back-propagate ``delta`` :math:`= \partial J/\partial z^{[L]}` through every layer.
 
     Parameters
@@ -109,11 +177,17 @@ def backward(delta, weights, a, slope, *, grads=True, keep=False):
     a : list of ndarray
         ``[X, a1, ..., aL]`` from :func:`forward` (only needed with ``grads``).
     slope : callable
-        ``slope(l)`` is :math:`f'(z^{[l]})` for a hidden layer ``l = 1..L-1``.
+        ``slope(l)`` is :math:`f'(z^{[l]})` for a hidden layer ``l = 1..L-1``; with
+        ``reuse`` it is called as ``slope(l, out)`` and may write into ``out``.
     grads : bool
         Compute the parameter gradients (signal propagation only needs the deltas).
     keep : bool
         Keep every layer's delta and :math:`\partial J/\partial a^{[l]}`.
+    reuse : bool
+        Inside :func:`reusing_buffers`: the back-propagated arrays go into reused buffers
+        (not with ``keep``, whose arrays are returned).
+    grads_out : list of (ndarray, ndarray), optional
+        Arrays to write each layer's ``(dW, db)`` into, instead of new ones.
 
     Returns
     -------
@@ -125,6 +199,7 @@ def backward(delta, weights, a, slope, *, grads=True, keep=False):
         ``l = 0..L-1``.
     """
     L = len(weights)
+    buffers = None if keep else _buffers(reuse)
     param_grads = [None] * L if grads else None
     deltas, grad_activations = ([None] * L, [None] * L) if keep else (None, None)
     for l in range(L, 0, -1):
@@ -132,18 +207,24 @@ def backward(delta, weights, a, slope, *, grads=True, keep=False):
             deltas[l - 1] = delta
         W = weights[l - 1]                                        # W[l]: (n[l], n[l-1])
         if grads:
-            dW = delta.T @ a[l - 1]                               # dJ/dW[l] = delta[l]^T a[l-1]
-            db = delta.sum(axis=0)                                # dJ/db[l] = sum_batch delta[l]
+            dW_out, db_out = (None, None) if grads_out is None else grads_out[l - 1]
+            dW = np.matmul(delta.T, a[l - 1], out=dW_out)         # dJ/dW[l] = delta[l]^T a[l-1]
+            db = np.sum(delta, axis=0, out=db_out)                # dJ/db[l] = sum_batch delta[l]
             param_grads[l - 1] = (dW, db)
         if l == 1 and not keep:
             break
-        da = delta @ W                                            # dJ/da[l-1] = delta[l] W[l]
+        shape = (delta.shape[0], W.shape[1])
+        out = None if buffers is None else buffers.get("da", l - 1, shape, np.result_type(delta, W))
+        da = np.matmul(delta, W, out=out)                         # dJ/da[l-1] = delta[l] W[l]
         if keep:
             grad_activations[l - 1] = da
         if l == 1:
             break
         if keep:                                                  # delta[l-1] = dJ/da[l-1] * f'(z[l-1])
             delta = da * slope(l - 1)
+        elif buffers is not None:
+            da *= slope(l - 1, buffers.get("slope", l - 1, shape, da.dtype))
+            delta = da
         else:
             da *= slope(l - 1)                                    # same, in place (da not kept)
             delta = da

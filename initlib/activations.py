@@ -73,6 +73,12 @@ class Activation:
         activation: ``gain(name, param)``, PyTorch's ``calculate_gain`` table.
     param : float or None
         The activation's parameter (leaky ReLU's negative slope), else ``None``.
+    forward_into, derivative_into : callable or None
+        Optional fast paths, ``forward_into(z, out)`` and ``derivative_into(z, a, out)``:
+        the same values as ``forward``/``derivative``, bit for bit, written into a
+        preallocated array ``out`` of ``z``'s shape and dtype, which they return.
+        :func:`initlib.train` uses them to reuse arrays from one step to the next; an
+        activation without them is simply called the ordinary way.
 
     Calling the object applies ``forward``: ``act(z) == act.forward(z)``.
     """
@@ -82,6 +88,8 @@ class Activation:
     derivative: Callable[..., np.ndarray]
     gain: float
     param: float | None = None
+    forward_into: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    derivative_into: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
 
     def __call__(self, z):
         return self.forward(z)
@@ -108,6 +116,16 @@ def _linear_forward(z):
 
 def _linear_derivative(z, a=None):
     return np.ones_like(_as_float_array(z))
+
+
+def _linear_forward_into(z, out):
+    np.copyto(out, z)
+    return out
+
+
+def _linear_derivative_into(z, a, out):
+    out.fill(1)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -145,6 +163,15 @@ def _tanh_derivative(z, a=None):
     return 1 - a * a
 
 
+def _tanh_forward_into(z, out):
+    return np.tanh(z, out=out)
+
+
+def _tanh_derivative_into(z, a, out):
+    np.multiply(a, a, out=out)
+    return np.subtract(1, out, out=out)                           # 1 - a^2
+
+
 # ---------------------------------------------------------------------------
 # relu:  a = max(0, z),  da/dz = 1 if z > 0 else 0
 # ReLU has no derivative at z = 0; we use 0 there (as PyTorch and JAX do):
@@ -158,6 +185,14 @@ def _relu_forward(z):
 def _relu_derivative(z, a=None):
     z = _as_float_array(z)
     return (z > 0).astype(z.dtype)
+
+
+def _relu_forward_into(z, out):
+    return np.maximum(z, 0, out=out)
+
+
+def _relu_derivative_into(z, a, out):
+    return np.greater(z, 0, out=out)                              # 1.0 where z > 0, else 0.0
 
 
 # ---------------------------------------------------------------------------
@@ -332,10 +367,13 @@ def gain(nonlinearity, param=None):
 # ---------------------------------------------------------------------------
 # The activations and their registry
 # ---------------------------------------------------------------------------
-linear = Activation("linear", _linear_forward, _linear_derivative, gain("linear"))
+linear = Activation("linear", _linear_forward, _linear_derivative, gain("linear"),
+                    forward_into=_linear_forward_into, derivative_into=_linear_derivative_into)
 sigmoid = Activation("sigmoid", _sigmoid_forward, _sigmoid_derivative, gain("sigmoid"))
-tanh = Activation("tanh", _tanh_forward, _tanh_derivative, gain("tanh"))
-relu = Activation("relu", _relu_forward, _relu_derivative, gain("relu"))
+tanh = Activation("tanh", _tanh_forward, _tanh_derivative, gain("tanh"),
+                  forward_into=_tanh_forward_into, derivative_into=_tanh_derivative_into)
+relu = Activation("relu", _relu_forward, _relu_derivative, gain("relu"),
+                  forward_into=_relu_forward_into, derivative_into=_relu_derivative_into)
 leaky_relu = Activation(
     "leaky_relu",
     *_make_leaky_relu(DEFAULT_LEAKY_RELU_SLOPE),

@@ -491,20 +491,47 @@ class MLP:
             )
         return y.astype(self.dtype)[:, None]
 
-    # -- forward and backward (no validation: the public methods validate) ---
-    def _forward(self, X):
-        """[X, a1..aL] and [z1..zL]."""
-        functions = [act.forward for act in self.hidden_activations] + [self._output_fn]
-        return kernel.forward(X, self.weights, self.biases, functions)
+    def _check_grads_out(self, out):
+        """``out`` of loss_and_grads: one (dW, db) pair per layer, shaped and typed like the parameters."""
+        if isinstance(out, (list, tuple)) and len(out) == self.n_layers and all(
+                isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in out):
+            for l, ((dW, db), W, b) in enumerate(zip(out, self.weights, self.biases), start=1):
+                for name, g, p in (("dW", dW, W), ("db", db, b)):
+                    if not (isinstance(g, np.ndarray) and g.shape == p.shape and g.dtype == p.dtype
+                            and g.flags.c_contiguous):
+                        got = (f"shape {g.shape}, dtype {g.dtype}" if isinstance(g, np.ndarray)
+                               else f"{type(g).__name__}")
+                        raise ValueError(
+                            f"out: layer {l}'s {name} must be a C-contiguous array of shape "
+                            f"{p.shape} and dtype {p.dtype}, got {got}; pass "
+                            f"[(np.empty_like(W), np.empty_like(b)) for W, b in "
+                            f"zip(net.weights, net.biases)].")
+            return [tuple(pair) for pair in out]
+        raise ValueError(
+            f"out must be a list of {self.n_layers} (dW, db) pairs, one per layer, got "
+            f"{type(out).__name__} of length {len(out) if hasattr(out, '__len__') else '?'}; pass "
+            f"[(np.empty_like(W), np.empty_like(b)) for W, b in zip(net.weights, net.biases)].")
 
-    def _backward(self, a, z, y, keep=False):
+    # -- forward and backward (no validation: the public methods validate) ---
+    def _forward(self, X, reuse=False):
+        """[X, a1..aL] and [z1..zL]; with ``reuse``, in reused buffers (not to be kept)."""
+        functions = [act.forward for act in self.hidden_activations] + [self._output_fn]
+        into = [act.forward_into for act in self.hidden_activations] + [None]
+        return kernel.forward(X, self.weights, self.biases, functions, functions_into=into,
+                              reuse=reuse)
+
+    def _backward(self, a, z, y, keep=False, reuse=False, grads_out=None):
         """Loss, grads and (if ``keep``) every layer's delta and dJ/da."""
         loss, delta = self._loss_fn(z[-1], a[-1], y)                 # delta[L] = dJ/dz[L]
 
-        def slope(l):                                                 # f'(z[l]), hidden layer l
-            return self.hidden_activations[l - 1].derivative(z[l - 1], a[l])
+        def slope(l, out=None):                                       # f'(z[l]), hidden layer l
+            act = self.hidden_activations[l - 1]
+            if out is not None and act.derivative_into is not None:
+                return act.derivative_into(z[l - 1], a[l], out)
+            return act.derivative(z[l - 1], a[l])
 
-        grads, deltas, grad_activations = kernel.backward(delta, self.weights, a, slope, keep=keep)
+        grads, deltas, grad_activations = kernel.backward(
+            delta, self.weights, a, slope, keep=keep, reuse=reuse, grads_out=grads_out)
         return float(loss), grads, deltas, grad_activations
 
     # -- public API ---------------------------------------------------------
@@ -546,11 +573,20 @@ class MLP:
         X = self._check_X(X)
         y = self._check_y(y, len(X))
         with np.errstate(all="ignore"):
-            a, z = self._forward(X)
+            a, z = self._forward(X, reuse=True)
             return float(self._loss_fn(z[-1], a[-1], y)[0])
 
-    def loss_and_grads(self, X, y):
+    def loss_and_grads(self, X, y, *, out=None):
         """Mean loss of the batch and its gradient with respect to every parameter.
+
+        Parameters
+        ----------
+        X, y : array-like
+            A batch and its targets.
+        out : list of (ndarray, ndarray), optional
+            One ``(dW, db)`` pair of arrays per layer, shaped and typed like the
+            parameters, to write the gradients into (a training loop reuses them from
+            step to step) instead of new arrays.
 
         Returns
         -------
@@ -570,9 +606,10 @@ class MLP:
         self._check_parameters()
         X = self._check_X(X)
         y = self._check_y(y, len(X))
+        grads_out = None if out is None else self._check_grads_out(out)
         with np.errstate(all="ignore"):
-            a, z = self._forward(X)
-            loss, grads, _, _ = self._backward(a, z, y)
+            a, z = self._forward(X, reuse=True)
+            loss, grads, _, _ = self._backward(a, z, y, reuse=True, grads_out=grads_out)
         return loss, grads
 
     def backprop(self, X, y):
@@ -620,8 +657,11 @@ class MLP:
         """``["W1", "b1", "W2", "b2", ...]``, aligned with :meth:`parameters`."""
         return [f"{kind}{l}" for l in range(1, self.n_layers + 1) for kind in ("W", "b")]
 
-    def loss_and_flat_grads(self, X, y):
+    def loss_and_flat_grads(self, X, y, *, out=None):
         """Mean loss and its gradients ``[dW1, db1, dW2, ...]``, aligned with :meth:`parameters`.
+
+        ``out``: optional arrays ``[dW1, db1, ...]`` (e.g. ``[np.empty_like(p) for p in
+        net.parameters()]``) to write the gradients into; :func:`initlib.train` passes them.
 
         Examples
         --------
@@ -632,7 +672,12 @@ class MLP:
         >>> net.parameter_names(), [g.shape for g in grads]
         (['W1', 'b1', 'W2', 'b2'], [(4, 3), (4,), (2, 4), (2,)])
         """
-        loss, grads = self.loss_and_grads(X, y)
+        pairs = None if out is None else list(zip(out[0::2], out[1::2]))
+        if out is not None and len(out) != 2 * self.n_layers:
+            raise ValueError(f"out must hold {2 * self.n_layers} arrays [dW1, db1, ...] aligned "
+                             f"with parameters(), got {len(out)}; pass "
+                             f"[np.empty_like(p) for p in net.parameters()].")
+        loss, grads = self.loss_and_grads(X, y, out=pairs)
         return loss, [g for pair in grads for g in pair]
 
     def check_data(self, X, y=None, names=("X", "y")):
@@ -651,9 +696,10 @@ class MLP:
         self._check_parameters()
         X, y = self.check_data(X, y)
         with np.errstate(all="ignore"):
-            a, z = self._forward(X)
+            a, z = self._forward(X, reuse=True)
             loss = float(self._loss_fn(z[-1], a[-1], y)[0])
-        return loss, (self._accuracy(a[-1], y) if self.is_classifier else None)
+            accuracy = self._accuracy(a[-1], y) if self.is_classifier else None
+        return loss, accuracy
 
     def _accuracy(self, output, y):
         """Fraction of correct labels, from the output layer and checked labels."""

@@ -17,7 +17,10 @@ and so do the chapters' residual and μP networks):
 Two optional methods make training cheaper: ``model.check_data(X, y, names)`` checks
 and converts a data set once (else ``np.asarray``), and ``model.evaluate(X, y)``
 returns ``(loss, accuracy or None)`` in one forward pass (else ``loss`` and
-``accuracy`` are called).
+``accuracy`` are called). A model whose ``loss_and_flat_grads`` takes ``out=`` (a list of
+arrays aligned with ``parameters()``) gets the same arrays back to fill at every step, and
+:class:`initlib.MLP` reuses its intermediate arrays within :func:`train` (see
+``initlib._kernel``): no step allocates new memory, the results are the same.
 
 The optimizers (:mod:`initlib.optim`: ``SGD`` with momentum, ``Adam``) step over
 the flat parameter list, with one learning rate or one per parameter, and keep
@@ -40,12 +43,14 @@ pages of ``RuntimeWarning: overflow``.
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._blas import blas_threads_for
+from ._kernel import reusing_buffers
 from ._validation import check_bool, check_choice, check_int, check_real, check_rng
 from .optim import SGD, Adam
 
@@ -195,6 +200,28 @@ def _batches(X, y, batch_size, rng):
     X, y = X[order], y[order]
     for i in range(0, n, batch_size):
         yield X[i:i + batch_size], y[i:i + batch_size]
+
+
+def _gradient_step(model):
+    """``step(X, y) -> (loss, grads)``: with reused gradient arrays if the model takes ``out=``."""
+    method = model.loss_and_flat_grads
+    try:
+        takes_out = "out" in inspect.signature(method).parameters
+    except (TypeError, ValueError):  # pragma: no cover - a builtin without a signature
+        takes_out = False
+    if not takes_out:
+        return method
+    out = None
+
+    def step(X, y):
+        nonlocal out
+        params = model.parameters()                   # (a callback may replace them)
+        if out is None or any(g.shape != p.shape or g.dtype != p.dtype
+                              for g, p in zip(out, params)) or len(out) != len(params):
+            out = [np.empty_like(p) for p in params]
+        return method(X, y, out=out)
+
+    return step
 
 
 def _evaluate(model, X, y):
@@ -462,7 +489,8 @@ def train(model, X, y, *, lr=None, epochs, batch_size=None, momentum=0.0, optimi
     first, last = history.epochs + 1, history.epochs + epochs
     rows = min(batch_size or len(train_set[0]), len(train_set[0]))
     threads = blas_threads_for(rows, [p.shape for p in model.parameters()])
-    with np.errstate(all="ignore"), threads:
+    gradient_step = _gradient_step(model)
+    with np.errstate(all="ignore"), threads, reusing_buffers():
         if not history.epoch:
             loss = recorder.metrics(0)
             recorder.snapshot(0)
@@ -472,7 +500,7 @@ def train(model, X, y, *, lr=None, epochs, batch_size=None, momentum=0.0, optimi
         for epoch in range(first, last + 1):
             params = model.parameters()                     # (a callback may replace them)
             for Xb, yb in _batches(*train_set, batch_size, shuffle):
-                loss, grads = model.loss_and_flat_grads(Xb, yb)
+                loss, grads = gradient_step(Xb, yb)
                 history.step_loss.append(loss)
                 why = _why_diverged(loss, "a mini-batch loss became", max_loss)
                 if why:

@@ -21,7 +21,7 @@ def two_threads():
 
 
 def test_small_products_run_on_one_thread_and_the_setting_comes_back(two_threads):
-    with _blas.blas_threads_for(128, [(256, 256), (10, 256)]):   # 8.4M MACs < 2**24
+    with _blas.blas_threads_for(64, [(128, 128), (10, 128)]):     # 1.0M MACs < 2**21
         assert set(blas_threads()) == {1}
     assert set(blas_threads()) == {2}
 
@@ -36,7 +36,7 @@ def test_large_products_keep_the_callers_threads_within_the_free_cores(
 
 
 def test_the_threshold_is_the_largest_product():
-    assert 256 * 256 * 256 == _blas.THREADS_PAY_FROM_MACS
+    assert 128 * 128 * 128 == _blas.THREADS_PAY_FROM_MACS
     free = _blas.free_cores()
     assert free is None or 1 <= free <= (__import__("os").cpu_count() or 1)
 

@@ -429,3 +429,91 @@ def test_kernels_run_on_one_blas_thread_and_restore_the_setting():
     assert seen and all(threads == [1] * len(before) for threads in seen), seen
     assert blas_threads() == before
     assert _blas.small_matrix_kernel(blas_threads)() == [1] * len(before)
+
+
+# --- reused arrays (initlib._kernel.reusing_buffers, loss_and_flat_grads(out=)) ---------
+@pytest.mark.parametrize("activation", ["relu", "tanh", "linear", "sigmoid", "selu"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_train_gives_the_same_bits_as_a_loop_of_fresh_arrays(activation, dtype):
+    """train() reuses its arrays; a hand-written loop of the public, allocating API must agree bit for bit."""
+    from initlib import SGD
+
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((70, 6)), rng.integers(0, 3, 70)
+    net = MLP([6, 9, 9, 3], activation=activation, rng=1, dtype=dtype)
+    reference = net.copy()
+    h = train(net, X, y, lr=0.05, momentum=0.9, epochs=3, batch_size=32, rng=2)
+
+    opt, order_rng = SGD(lr=0.05, momentum=0.9), np.random.default_rng(2)
+    Xc, yc = reference.check_data(X, y)
+    losses = [reference.loss(Xc, yc)]
+    for _ in range(3):
+        order = order_rng.permutation(len(Xc))
+        Xs, ys = Xc[order], yc[order]
+        for i in range(0, len(Xs), 32):
+            _, grads = reference.loss_and_flat_grads(Xs[i:i + 32], ys[i:i + 32])
+            opt.step(reference.parameters(), grads)
+        losses.append(reference.loss(Xc, yc))
+    assert h.loss == losses
+    for p, q in zip(net.parameters(), reference.parameters()):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_reused_arrays_give_the_same_bits_and_are_really_reused():
+    from initlib._kernel import reusing_buffers
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((40, 5)), rng.integers(0, 4, 40)
+    net = MLP([5, 8, 8, 4], activation="relu", rng=0)
+    loss, grads = net.loss_and_flat_grads(X, y)
+    out = [np.empty_like(p) for p in net.parameters()]
+    with reusing_buffers() as buffers:
+        loss2, grads2 = net.loss_and_flat_grads(X, y, out=out)
+        n_arrays = len(buffers)
+        net.loss_and_flat_grads(X, y, out=out)
+        assert len(buffers) == n_arrays > 0                       # same shapes: nothing new
+    assert loss2 == loss and all(g is o for g, o in zip(grads2, out))
+    for g, g2 in zip(grads, grads2):
+        np.testing.assert_array_equal(g, g2)
+
+
+def test_arrays_returned_to_the_caller_are_never_reused_buffers():
+    from initlib._kernel import reusing_buffers
+
+    X, y = np.ones((4, 3)), np.array([0, 1, 0, 1])
+    net = MLP([3, 5, 2], activation="tanh", rng=0)
+    with reusing_buffers():
+        first = net.activations(X)
+        net.loss_and_grads(2 * X, y)
+        again = net.activations(X)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_activation_fast_paths_are_bit_identical():
+    from initlib import activations
+
+    z = np.concatenate([np.random.default_rng(0).standard_normal(1000) * 4, [0.0, -0.0]])
+    for act in (activations.relu, activations.tanh, activations.linear):
+        for dtype in (np.float32, np.float64):
+            zz = z.astype(dtype)
+            a = act.forward(zz)
+            np.testing.assert_array_equal(act.forward_into(zz, np.empty_like(zz)), a)
+            got = act.derivative_into(zz, a, np.empty_like(zz))
+            want = act.derivative(zz, a)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+
+
+def test_gradient_out_errors_say_what_to_pass():
+    net = MLP([3, 4, 2], rng=0)
+    X, y = np.ones((5, 3)), np.array([0, 1, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"out must hold 4 arrays \[dW1, db1, \.\.\.\].*got 3"):
+        net.loss_and_flat_grads(X, y, out=[np.empty((4, 3))] * 3)
+    bad = [np.empty_like(p) for p in net.parameters()]
+    bad[2] = np.empty((4, 2))
+    with pytest.raises(ValueError, match=r"layer 2's dW must be a C-contiguous array of shape "
+                                         r"\(2, 4\) and dtype float64, got shape \(4, 2\)"):
+        net.loss_and_flat_grads(X, y, out=bad)
+    with pytest.raises(ValueError, match="out must be a list of 2 \\(dW, db\\) pairs"):
+        net.loss_and_grads(X, y, out="grads")
