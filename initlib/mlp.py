@@ -497,12 +497,11 @@ class MLP:
                 isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in out):
             for l, ((dW, db), W, b) in enumerate(zip(out, self.weights, self.biases), start=1):
                 for name, g, p in (("dW", dW, W), ("db", db, b)):
-                    if not (isinstance(g, np.ndarray) and g.shape == p.shape and g.dtype == p.dtype
-                            and g.flags.c_contiguous):
+                    if not (isinstance(g, np.ndarray) and g.shape == p.shape and g.dtype == p.dtype):
                         got = (f"shape {g.shape}, dtype {g.dtype}" if isinstance(g, np.ndarray)
                                else f"{type(g).__name__}")
                         raise ValueError(
-                            f"out: layer {l}'s {name} must be a C-contiguous array of shape "
+                            f"out: layer {l}'s {name} must be an array of shape "
                             f"{p.shape} and dtype {p.dtype}, got {got}; pass "
                             f"[(np.empty_like(W), np.empty_like(b)) for W, b in "
                             f"zip(net.weights, net.biases)].")

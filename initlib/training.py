@@ -218,7 +218,7 @@ def _gradient_step(model):
         params = model.parameters()                   # (a callback may replace them)
         if out is None or any(g.shape != p.shape or g.dtype != p.dtype
                               for g, p in zip(out, params)) or len(out) != len(params):
-            out = [np.empty_like(p) for p in params]
+            out = [np.empty(p.shape, p.dtype) for p in params]
         return method(X, y, out=out)
 
     return step
