@@ -99,6 +99,22 @@ def test_run_statistics_are_layer_stats():
 
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "leaky_relu", "linear"])
+def test_hidden_table_is_layer_stats_from_one_pass(activation):
+    """The twin's table (one backprop shared with the histograms) is layer_stats' numbers, exactly."""
+    run = Run(Settings(depth=3, width=8, n_samples=120, activation=activation, lr=0.5))
+    run.step(2)
+    s = run.stats()
+    fraction = s.saturated if activation in ("tanh", "sigmoid") else s.dead
+    expected = np.column_stack([s.a_mean, s.a_std, fraction, len(run.batch()[0]) * s.grad_z_std,
+                                s.W_std])[:3]
+    bp = run.backprop()
+    np.testing.assert_array_equal(run.hidden_table(bp), expected)
+    np.testing.assert_array_equal(run.hidden_table(), expected)
+    acts, grads = run.inside(bp)
+    assert [a.shape for a in acts] == [g.shape for g in grads] == [(len(run.batch()[0]), 8)] * 3
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "leaky_relu", "linear"])
 def test_twin_table_fraction_is_the_stats_definition(activation):
     """The twin's fourth column: stats' saturated fraction, or dead fraction for rectifiers."""
     data = explorer.precompute_twin(inits=(("xavier_normal", "xavier_normal", 1.0),),

@@ -17,7 +17,7 @@ from ..activations import available_activations
 from ..data import available_datasets, load_dataset
 from ..initializers import available_initializers, get_initializer
 from ..mlp import MLP
-from ..stats import layer_stats
+from ..stats import dead_fraction, layer_stats, saturated_fraction
 from .. import train  # the function initlib.train (its module is initlib.training)
 
 __all__ = ["DATASETS", "Settings", "UNIT_OPTIONS", "make_init", "Run", "grid_points",
@@ -228,18 +228,23 @@ class Run:
         """``(X, y)``: the training examples the views are measured on (the first ``max_examples``)."""
         return self.data.X_train[:self.max_examples], self.data.y_train[:self.max_examples]
 
-    def inside(self):
+    def backprop(self):
+        """``self.net.backprop`` on the views' batch: the one pass every view is measured from."""
+        return self.net.backprop(*self.batch())
+
+    def inside(self, bp=None):
         """Each hidden layer's activations and per-example back-propagated gradients.
 
         Returns ``(activations, gradients)``: lists with one array ``(batch, width)`` per hidden
         layer; ``gradients[l]`` is the gradient of the example's own loss with respect to
         ``z^{[l+1]}``, that is ``δ^{[l+1]} = ∂J/∂z`` times the batch size (J is the mean).
-        ``None, None`` if a value is not finite.
+        ``None, None`` if a value is not finite. ``bp``: a :meth:`backprop` of the network as it
+        is now, to reuse (default: one is computed).
         """
-        X, y = self.batch()
-        bp = self.net.backprop(X, y)
+        bp = self.backprop() if bp is None else bp
+        n = len(bp.activations[0])
         acts = [np.asarray(a) for a in bp.activations[1:-1]]
-        grads = [len(X) * np.asarray(g) for g in bp.grad_preactivations[:-1]]
+        grads = [n * np.asarray(g) for g in bp.deltas[:-1]]
         if not all(np.isfinite(v).all() for v in acts + grads):
             return None, None
         return acts, grads
@@ -248,6 +253,32 @@ class Run:
         """:func:`initlib.layer_stats` of the network on the batch the views show (all layers)."""
         X, y = self.batch()
         return layer_stats(self.net, X, y)
+
+    def hidden_table(self, bp=None):
+        """The explorer's table, one row per hidden layer, from one :meth:`backprop`.
+
+        Columns: mean and std of a, the saturated (tanh, sigmoid) or dead (ReLU, leaky ReLU)
+        fraction, the std of the per-example gradient ``∂ℒ/∂z`` (``n × δ``) and the std of W.
+        The same numbers as :meth:`stats` (``layer_stats``' definitions, its functions for the
+        fractions), without a second pass through the network; ``bp`` as in :meth:`inside`.
+
+        Returns
+        -------
+        ndarray, shape (hidden layers, 5)
+        """
+        bp = self.backprop() if bp is None else bp
+        n, act = len(bp.activations[0]), self.net.hidden_activations
+        rows = []
+        with np.errstate(all="ignore"):
+            for l in range(len(act)):
+                a, z = bp.activations[l + 1], bp.preactivations[l]
+                fraction = dead_fraction(z, act[l])
+                if math.isnan(fraction):
+                    fraction = saturated_fraction(a, act[l])
+                rows.append([np.mean(a, dtype=np.float64), np.std(a, dtype=np.float64), fraction,
+                             n * float(np.std(bp.deltas[l], dtype=np.float64)),
+                             np.std(self.net.weights[l], dtype=np.float64)])
+        return np.array(rows, dtype=np.float64).reshape(len(act), 5)
 
     def table(self, digits=3):
         """The statistics as a text table (``self.stats().table(digits)``)."""

@@ -84,22 +84,19 @@ def _pack_hist(layers, value_range, bins):
             "range": [_r(value_range[0], 3), _r(value_range[1], 3)], "layers": len(layers)}
 
 
-def _table_rows(run, n_hidden):
-    """The table of one snapshot, from :func:`initlib.layer_stats`: one row per hidden layer.
+def _table_rows(run, bp):
+    """The table of one snapshot (:meth:`Run.hidden_table`, ``layer_stats``' numbers), rounded.
 
     Columns: mean of a, std of a, saturated or dead fraction (whichever ``stats`` defines for
     the activation), std of the per-example gradient ``∂ℒ/∂z`` (``n × δ``), std of W.
     """
-    s = run.stats()
-    fraction = np.where(np.isnan(s.dead), s.saturated, s.dead)
-    n = len(run.batch()[0])
-    return [[_r(v, 3) for v in row] for row in
-            zip(s.a_mean, s.a_std, fraction, n * s.grad_z_std, s.W_std)][:n_hidden]
+    return [[_r(v, 3) for v in row] for row in run.hidden_table(bp)]
 
 
 def _snapshot(run, points, bins):
     """The views of ``run`` now, packed; None if the network's values are not finite."""
-    acts, grads = run.inside()
+    bp = run.backprop()  # one pass for the histograms and the table
+    acts, grads = run.inside(bp)
     p = run.probabilities(points) if acts is not None else None
     if p is None:
         return None
@@ -111,7 +108,7 @@ def _snapshot(run, points, bins):
         "b": _b64((q[0::2] << 4) | q[1::2]),
         "act": _pack_hist(shown, histogram_range("act", a, shown), bins),
         "grad": _pack_hist(grads, histogram_range("grad", a, grads), bins),
-        "t": _table_rows(run, len(acts)),
+        "t": _table_rows(run, bp),
     }
 
 
