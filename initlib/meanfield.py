@@ -190,13 +190,26 @@ def _pair_moments(act, q, c, deriv=False):
             return (np.pi - theta) / (2 * np.pi), np.full(np.shape(theta), 0.5)
         return (q / (2 * np.pi) * (np.sin(theta) + (np.pi - theta) * np.cos(theta)), q / 2)
     g = act.derivative if deriv else act.forward
-    s = np.sqrt(q)[..., None, None]
-    c = c[..., None, None]
-    z1, z2 = _X2[:, None], _X2[None, :]
-    g1 = g(s[..., 0] * _X2)                                   # g(u1): depends on z1 only
-    g2 = g(s * (c * z1 + np.sqrt(np.clip(1 - c * c, 0, None)) * z2))
+    g1 = g(np.sqrt(q)[..., None] * _X2)                       # g(u1): depends on z1 only
+    u2 = _u2(q, c)
+    if deriv and getattr(act, "derivative_into", None) is not None:
+        g2 = act.derivative_into(u2, act.forward(u2), u2)     # f'(u2), written over u2
+    else:
+        g2 = g(u2)
     inner = g2 @ _W2                                          # E over z2, for each z1
     return (g1 * inner) @ _W2, (g1 * g1) @ _W2
+
+
+def _u2(q, c):
+    """u2 = sqrt(q) (c z1 + sqrt(1 - c^2) z2) on the product grid, shape (..., nodes, nodes).
+
+    The grid has 10,000 points per (q, c), so it is built with one large array and
+    updated in place (large temporaries cost more than the arithmetic).
+    """
+    c = c[..., None, None]
+    u2 = c * _X2[:, None] + np.sqrt(np.clip(1 - c * c, 0, None)) * _X2[None, :]
+    u2 *= np.sqrt(q)[..., None, None]
+    return u2
 
 
 def _corr_map(act, sw, sb, q, c):
@@ -366,11 +379,39 @@ def critical_sigma_w2(sigma_b2, activation="tanh", *, q0=1.0):
     return _scalar(0.5 * (lo + hi))
 
 
+def _square(act, q):
+    """E[f(u1)^2] with the nodes of the product rule (what _pair_moments returns second)."""
+    if getattr(act, "name", None) == "relu":
+        return q / 2
+    return act.forward(np.sqrt(q)[..., None] * _X2) ** 2 @ _W2
+
+
 def _chi_c(act, sw, sb, q, c):
     """Slope of the correlation map at c: sigma_w2 q E[f'(u1) f'(u2)] / q' (Price's theorem)."""
     pair, _ = _pair_moments(act, q, c, deriv=True)
-    _, square = _pair_moments(act, q, np.ones_like(c))
-    return sw * q * pair / (sw * square + sb)
+    return sw * q * pair / (sw * _square(act, q) + sb)
+
+
+def _map_and_slope(act, sw, sb, q, c):
+    """The correlation map at c and its slope, as _corr_map and _chi_c compute them.
+
+    From one evaluation of f on the two-dimensional grid: f' comes from f's values
+    (``derivative(u, f(u))``, e.g. 1 - tanh^2), bit for bit what f' alone gives. (An
+    activation that is not an :class:`initlib.Activation` may not take f's values: it is
+    evaluated twice.)
+    """
+    if getattr(act, "name", None) == "relu" or not isinstance(act, initlib.Activation):
+        return _corr_map(act, sw, sb, q, c), _chi_c(act, sw, sb, q, c)
+    u1, u2 = np.sqrt(q)[..., None] * _X2, _u2(q, c)
+    f1, f2 = act.forward(u1), act.forward(u2)
+    square = (f1 * f1) @ _W2
+    pair = (f1 * (f2 @ _W2)) @ _W2
+    if act.derivative_into is not None:
+        d2 = act.derivative_into(u2, f2, f2)                  # f'(u2), written over f(u2)
+    else:
+        d2 = act.derivative(u2, f2)
+    slope_pair = (act.derivative(u1, f1) * (d2 @ _W2)) @ _W2
+    return (sw * pair + sb) / (sw * square + sb), sw * q * slope_pair / (sw * square + sb)
 
 
 def _c_star(act, sw, sb, q, tol=1e-12, max_iter=200):
@@ -388,8 +429,8 @@ def _c_star(act, sw, sb, q, tol=1e-12, max_iter=200):
         if not todo.any():
             break
         sw_, sb_, q_, c_ = sw[todo], sb[todo], q[todo], c[todo]
-        gap = _corr_map(act, sw_, sb_, q_, c_) - c_
-        slope = _chi_c(act, sw_, sb_, q_, c_) - 1
+        new_c, slope = _map_and_slope(act, sw_, sb_, q_, c_)
+        gap, slope = new_c - c_, slope - 1
         step = np.where(slope < 0, -gap / np.where(slope < 0, slope, -1.0), 0.0)
         c[todo] = np.clip(c_ + step, 0.0, 1.0)
         done = np.abs(step) <= tol
@@ -632,22 +673,26 @@ class Trainability(NamedTuple):
 def _stack_params(sigma_w2, sigma_b2, sizes, seeds, seed_seq):
     """Weights and biases of len(sigma_w2) * seeds networks, drawn with initlib.normal.
 
-    Network (i, s) reuses seed s's random streams for every sigma_w2 (common random
-    numbers), so the networks of one seed differ only in scale. Stacked as (K, ...),
-    K = len(sigma_w2) * seeds, sigma_w2 varying slowest.
+    Network (i, s) reuses seed s's random draws for every sigma_w2 (common random
+    numbers), so the networks of one seed differ only in scale: each layer's standard
+    normal weights and its biases are drawn once per seed and the weights scaled by
+    sqrt(sigma_w2 / fan_in). Stacked as (K, ...), K = len(sigma_w2) * seeds, sigma_w2
+    varying slowest.
     """
     streams = [[layer.spawn(2) for layer in seed.spawn(len(sizes) - 1)]
                for seed in seed_seq.spawn(seeds)]
-    Ws, bs = [[] for _ in sizes[1:]], [[] for _ in sizes[1:]]
-    for sw in sigma_w2:
-        for s in range(seeds):
-            for l, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-                w_seq, b_seq = streams[s][l]
-                Ws[l].append(initlib.normal((fan_out, fan_in), std=np.sqrt(sw / fan_in),
-                                                  rng=np.random.default_rng(w_seq)))
-                bs[l].append(initlib.normal((1, fan_out), std=np.sqrt(sigma_b2),
-                                                  rng=np.random.default_rng(b_seq)))
-    return [np.stack(w) for w in Ws], [np.stack(b) for b in bs]
+    Ws, bs = [], []
+    for l, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        unit = np.stack([initlib.normal((fan_out, fan_in), std=1.0,
+                                        rng=np.random.default_rng(streams[s][l][0]))
+                         for s in range(seeds)])                      # (seeds, fan_out, fan_in)
+        b = np.stack([initlib.normal((1, fan_out), std=np.sqrt(sigma_b2),
+                                     rng=np.random.default_rng(streams[s][l][1]))
+                      for s in range(seeds)])
+        std = np.sqrt(np.asarray(sigma_w2, dtype=np.float64) / fan_in)
+        Ws.append((std[:, None, None, None] * unit).reshape(-1, fan_out, fan_in))
+        bs.append(np.tile(b, (len(std), 1, 1)))
+    return Ws, bs
 
 
 def _forward(Ws, bs, X, act):
@@ -658,10 +703,10 @@ def _forward(Ws, bs, X, act):
     """
     a, layers = X, [(None, X)]
     for W, b in zip(Ws[:-1], bs[:-1]):
-        z = a @ W.transpose(0, 2, 1) + b                  # z[l] = W[l] a[l-1] + b[l]
+        z = a @ np.ascontiguousarray(W.transpose(0, 2, 1)) + b   # z[l] = W[l] a[l-1] + b[l]
         a = act.forward(z)
         layers.append((z, a))
-    return layers, a @ Ws[-1].transpose(0, 2, 1) + bs[-1]
+    return layers, a @ np.ascontiguousarray(Ws[-1].transpose(0, 2, 1)) + bs[-1]
 
 
 def _softmax(logits):
@@ -670,20 +715,55 @@ def _softmax(logits):
 
 
 def _sgd(Ws, bs, X, y, batches, lr, act):
-    """Plain SGD on mean cross-entropy for a stack of networks, in place; one step per batch."""
+    """Plain SGD on mean cross-entropy for a stack of networks, in place; one step per batch.
+
+    The arithmetic of :func:`_forward` and of the chain rule, arranged for speed: the
+    weights are trained transposed, ``WT[l] = W[l]^T`` of shape (K, fan_in, fan_out), so
+    that the forward products read contiguous memory; every step writes into arrays
+    allocated once (with 32-unit layers a product costs microseconds, so allocations and
+    copies would be a large share of the time); and the learning rate multiplies the
+    output's :math:`\delta` once instead of every gradient (the chain rule is linear in
+    it). Written back into ``Ws`` at the end.
+    """
+    WTs = [np.ascontiguousarray(W.transpose(0, 2, 1)) for W in Ws]
+    K, dtype = len(WTs[0]), WTs[0].dtype
+    forward_into = act.forward_into or (lambda z, out: np.copyto(out, act.forward(z)) or out)
+    derivative_into = act.derivative_into or (
+        lambda z, a, out: np.copyto(out, act.derivative(z, a)) or out)
+    buffers = {}                     # per batch size, per layer: z, a, dz, f'(z), dJ/dWT, dJ/db
     for idx in batches:
-        layers, logits = _forward(Ws, bs, X[idx], act)
-        dz = _softmax(logits)                               # dJ/dz at the output:
-        dz[:, np.arange(len(idx)), y[idx]] -= 1             # (p - onehot(y)) / batch
-        dz /= len(idx)
-        for l in range(len(Ws) - 1, -1, -1):                # chain rule, layer by layer
+        n = len(idx)
+        if n not in buffers:
+            buffers[n] = [[np.empty((K, n, WT.shape[2]), dtype) for _ in range(4)]
+                          + [np.empty_like(WT), np.empty((K, 1, WT.shape[2]), dtype)]
+                          for WT in WTs]
+        buf = buffers[n]
+        ones = np.ones((1, n), dtype)
+        a = X[idx]
+        layers = [(None, a)]                                  # (z, a) of layers 0 .. L-1
+        for l, (WT, b) in enumerate(zip(WTs, bs)):            # z[l] = a[l-1] W[l]^T + b[l]
+            z = np.matmul(a, WT, out=buf[l][0])
+            z += b
+            if l < len(WTs) - 1:
+                a = forward_into(z, buf[l][1])
+                layers.append((z, a))
+        dz = z                                                # the logits become lr dJ/dz:
+        dz -= dz.max(axis=-1, keepdims=True)                  # lr (softmax - onehot(y)) / n
+        np.exp(dz, out=dz)
+        dz /= dz.sum(axis=-1, keepdims=True)
+        dz[:, np.arange(n), y[idx]] -= 1
+        dz *= lr / n
+        for l in range(len(WTs) - 1, -1, -1):                 # chain rule, layer by layer
             z_prev, a_prev = layers[l]
-            dW = dz.transpose(0, 2, 1) @ a_prev             # dJ/dW[l] = dz^T a[l-1]
-            db = dz.sum(axis=1, keepdims=True)
-            if l > 0:                                       # dJ/dz[l-1] = (dz W[l]) f'(z[l-1])
-                dz = (dz @ Ws[l]) * act.derivative(z_prev, a_prev)
-            Ws[l] -= lr * dW
-            bs[l] -= lr * db
+            dWT = np.matmul(np.swapaxes(a_prev, -1, -2), dz, out=buf[l][4])  # lr a[l-1]^T dz
+            db = np.matmul(ones, dz, out=buf[l][5])           # lr dJ/db: the sum over the batch
+            if l > 0:                                         # dJ/dz[l-1] = (dz W[l]) f'(z[l-1])
+                dz = np.matmul(dz, np.swapaxes(WTs[l], 1, 2), out=buf[l - 1][2])
+                dz *= derivative_into(z_prev, a_prev, buf[l - 1][3])
+            WTs[l] -= dWT                                     # W[l] -= lr dJ/dW[l]
+            bs[l] -= db
+    for W, WT in zip(Ws, WTs):
+        W[...] = WT.transpose(0, 2, 1)
 
 
 @small_matrix_kernel

@@ -372,7 +372,8 @@ class CoordCheck:
         return np.array([log_log_slope(self.widths, m[:, l]) for l in range(m.shape[1])])
 
 
-def coord_check(parametrization, widths, X, y, *, lr, steps=3, n_hidden=2, seeds=(0, 1, 2)):
+def coord_check(parametrization, widths, X, y, *, lr, steps=3, n_hidden=2, seeds=(0, 1, 2),
+                dtype=np.float64):
     r"""Train each width for a few steps on one batch and measure how much every layer moved.
 
     The *coordinate check* of Yang et al. (2022): for each width :math:`n` and seed, build
@@ -397,6 +398,9 @@ def coord_check(parametrization, widths, X, y, *, lr, steps=3, n_hidden=2, seeds
         Number of hidden layers (>= 1; >= 2 to have hidden-to-hidden weights).
     seeds : sequence of int
         One network per seed and width.
+    dtype : np.float64 or np.float32
+        Precision of the networks and of the step (float32: single precision, as
+        deep-learning frameworks train, and faster at large widths).
 
     Returns
     -------
@@ -410,14 +414,15 @@ def coord_check(parametrization, widths, X, y, *, lr, steps=3, n_hidden=2, seeds
     with one_blas_thread(), np.errstate(all="ignore"):
         for i, seed in enumerate(seeds):
             for j, n in enumerate(widths):
-                net = parametrization.mlp(sizes(n), rng=seed)
-                z0 = net.preactivations(X)
+                net = parametrization.mlp(sizes(n), rng=seed, dtype=dtype)
+                Xn = X.astype(net.dtype)
+                z0 = net.preactivations(Xn)
                 W0 = [W.copy() for W in net.weights]
                 opt = optimizer(parametrization.learning_rates(net, lr))
                 for _ in range(steps):
-                    _, grads = net.loss_and_flat_grads(X, y)
+                    _, grads = net.loss_and_flat_grads(Xn, y)
                     opt.step(net.parameters(), grads)
-                zt = net.preactivations(X)
+                zt = net.preactivations(Xn)
                 delta[i, j] = [np.mean(np.abs(b - a)) for a, b in zip(z0, zt)]
                 ratio[i, j] = _update_ratios(net.weights, W0)
     return CoordCheck(parametrization, widths, steps, delta, ratio)
@@ -525,8 +530,82 @@ class LRSweep:
         return ax
 
 
+def _stacked_training(net, lrs, factors, optimizer, X, y, orders, batch_size):
+    r"""Train ``len(lrs)`` copies of ``net`` at once, copy ``k`` at the base rate ``lrs[k]``.
+
+    ``X`` has the dtype of ``net``'s parameters, the precision of the training.
+
+    The networks of one width and seed in :func:`lr_sweep` start from the same parameters
+    and see the same mini-batches; only the rate differs. So they are trained as one stack
+    of arrays, ``(S, ...)`` with ``S = len(lrs)``: one matrix product per layer for all of
+    them instead of one per network, each following the path it would follow alone
+    (:class:`initlib.MLP`'s ReLU layers and softmax cross-entropy, and the optimizer's
+    update written out for a rate per copy). The weights are kept transposed,
+    ``WT = W^T`` of shape ``(S, fan_in, fan_out)``, so the forward products read
+    contiguous memory.
+
+    Returns the cost :math:`J` on all of ``X`` per copy (``inf`` where a parameter is not
+    finite) and the per-step update-to-weight ratios of the last epoch, ``(S, steps, L)``.
+    """
+    S, L = len(lrs), net.n_layers
+    params = []
+    for W, b in zip(net.weights, net.biases):
+        params += [np.repeat(W.T[None], S, axis=0), np.repeat(b[None, None], S, axis=0)]
+    rates = [(np.asarray(lrs)[:, None, None] * f).astype(X.dtype) for f in factors]  # (S, 1, 1) each
+    adam = optimizer is initlib.Adam
+    if adam:
+        (beta1, beta2), eps = initlib.Adam(1.0).betas, initlib.Adam(1.0).eps
+        m = [np.zeros_like(p) for p in params]
+        v = [np.zeros_like(p) for p in params]
+    t, ratios = 0, []
+    for e, order in enumerate(orders):
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            xb, n = X[batch], len(batch)
+            a, z = [xb], []
+            for l in range(L):                                 # z[l] = a[l-1] W[l]^T + b[l]
+                z.append(np.matmul(a[-1], params[2 * l]) + params[2 * l + 1])
+                if l < L - 1:
+                    a.append(np.maximum(z[-1], 0))             # ReLU
+            delta = np.exp(z[-1] - z[-1].max(axis=-1, keepdims=True))
+            delta /= delta.sum(axis=-1, keepdims=True)         # softmax
+            delta[:, np.arange(n), y[batch]] -= 1              # dJ/dz[L] = (p - onehot(y)) / n
+            delta /= n
+            grads = [None] * (2 * L)
+            for l in range(L - 1, -1, -1):                     # the chain rule, layer by layer
+                grads[2 * l] = np.matmul(np.swapaxes(a[l], -1, -2), delta)   # a[l-1]^T delta
+                grads[2 * l + 1] = delta.sum(axis=1, keepdims=True)
+                if l > 0:
+                    delta = np.matmul(delta, np.swapaxes(params[2 * l], 1, 2)) * (z[l - 1] > 0)
+            before = [p.copy() for p in params[::2]] if e == len(orders) - 1 else None
+            t += 1
+            for i, (theta, g, lr) in enumerate(zip(params, grads, rates)):
+                if adam:                                       # initlib.Adam's update
+                    m[i] *= beta1
+                    m[i] += (1 - beta1) * g
+                    v[i] *= beta2
+                    v[i] += (1 - beta2) * (g * g)
+                    denominator = np.sqrt(v[i] / (1 - beta2 ** t))
+                    denominator += eps
+                    theta -= (lr / (1 - beta1 ** t)) * m[i] / denominator
+                else:                                          # initlib.SGD's (no momentum)
+                    theta += g * -lr
+            if before is not None:
+                ratios.append([np.sqrt(np.sum((W - V) ** 2, axis=(1, 2)) / np.sum(V ** 2, axis=(1, 2)))
+                               for W, V in zip(params[::2], before)])
+    z = X
+    for l in range(L):
+        z = np.matmul(z, params[2 * l]) + params[2 * l + 1]
+        if l < L - 1:
+            z = np.maximum(z, 0)
+    shifted = z - z.max(axis=-1, keepdims=True)                # mean cross-entropy per copy
+    J = np.mean(np.log(np.exp(shifted).sum(axis=-1)) - shifted[:, np.arange(len(X)), y], axis=1)
+    finite = np.all([np.isfinite(p).all(axis=(1, 2)) for p in params], axis=0)
+    return np.where(finite, J, np.inf), np.transpose(ratios, (2, 0, 1))
+
+
 def lr_sweep(parametrization, widths, lrs, X, y, *, epochs=1, batch_size=64, n_hidden=2,
-             seeds=(0,), max_loss=100.0):
+             seeds=(0,), max_loss=100.0, dtype=np.float64):
     r"""Train every width at every learning rate with the parametrization's optimizer.
 
     For each seed, width :math:`n` and base rate :math:`\eta` in ``lrs``: a fresh
@@ -534,6 +613,11 @@ def lr_sweep(parametrization, widths, lrs, X, y, *, epochs=1, batch_size=64, n_h
     ``epochs`` epochs of mini-batches (shuffled by the same ``seed`` at every width and rate,
     so curves differ only by width and rate) with per-layer rates
     ``parametrization.learning_rates(net, eta)``; then the cost :math:`J` on all of ``X``.
+    The runs of one seed and width, which differ only in the rate, are trained together as
+    one stack of arrays (the same arithmetic, one product per layer for all rates).
+    ``dtype=np.float32`` trains in single precision, as deep-learning frameworks do, about
+    twice as fast (the initial parameters are drawn in float64 and rounded, as in
+    :class:`initlib.MLP`).
 
     Returns
     -------
@@ -551,21 +635,11 @@ def lr_sweep(parametrization, widths, lrs, X, y, *, epochs=1, batch_size=64, n_h
         for i, seed in enumerate(seeds):
             orders = [np.random.default_rng([seed, e]).permutation(len(X)) for e in range(epochs)]
             for j, n in enumerate(widths):
-                for k, lr in enumerate(lrs):
-                    net = parametrization.mlp(sizes(n), rng=seed)
-                    opt = optimizer(parametrization.learning_rates(net, float(lr)))
-                    params = net.parameters()
-                    for e, order in enumerate(orders):
-                        last_epoch = []
-                        for start in range(0, len(X), batch_size):
-                            batch = order[start:start + batch_size]
-                            _, grads = net.loss_and_flat_grads(X[batch], y[batch])
-                            before = [W.copy() for W in net.weights] if e == epochs - 1 else None
-                            opt.step(params, grads)
-                            if before is not None:
-                                last_epoch.append(_update_ratios(net.weights, before))
-                    J = net.loss(X, y) if all(np.isfinite(p).all() for p in params) else np.inf
-                    loss[i, j, k] = J if np.isfinite(J) and J <= max_loss else np.inf
-                    if np.isfinite(loss[i, j, k]):
-                        ratio[i, j, k] = np.median(last_epoch, axis=0)
+                net = parametrization.mlp(sizes(n), rng=seed, dtype=dtype)
+                factors = parametrization.learning_rates(net, 1.0)
+                J, steps = _stacked_training(net, lrs, factors, optimizer, X.astype(net.weights[0].dtype),
+                                             y, orders, batch_size)
+                ok = np.isfinite(J) & (J <= max_loss)
+                loss[i, j] = np.where(ok, J, np.inf)
+                ratio[i, j][ok] = np.median(steps[ok], axis=1)
     return LRSweep(parametrization, widths, lrs, loss, ratio)

@@ -162,6 +162,16 @@ def test_slopes_match_finite_differences():
     assert np.exp(-1 / m.xi_c) == pytest.approx(slope_c, abs=1e-7)
 
 
+def test_map_and_slope_from_one_grid_equal_the_separate_evaluations():
+    q, c = np.array([0.3, 1.4, 4.0]), np.array([0.1, 0.7, 0.999])
+    sw, sb = np.array([1.5, 3.0, 4.0]), np.array([0.05, 0.2, 0.0])
+    for name in ("tanh", "relu"):
+        act = initlib.get_activation(name)
+        new_c, slope = mf._map_and_slope(act, sw, sb, q, c)
+        assert np.array_equal(new_c, mf._corr_map(act, sw, sb, q, c))   # bit for bit
+        assert np.array_equal(slope, mf._chi_c(act, sw, sb, q, c))
+
+
 def test_xi_c_is_minus_one_over_log_chi_in_the_ordered_phase():
     m = mf.mean_field(1.3, 0.05)
     assert m.xi_c == pytest.approx(-1 / np.log(m.chi), rel=1e-10)

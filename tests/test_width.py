@@ -209,6 +209,42 @@ def test_update_ratios_of_a_first_adam_step_are_lr_over_the_weight_std():
         width.update_ratios(net, 0.1, ds.X_train[:4], ds.y_train[:4])
 
 
+def test_lr_sweep_trains_each_rate_as_alone():
+    """The stacked sweep (all rates of a width and seed at once) against the plain loop:
+    one network per rate, initlib's own optimizer, shuffled batches, the cost on all of X."""
+    ds = initlib.load_dataset("digits")
+    X, y = ds.X_train[:200], ds.y_train[:200]
+    lrs = [1e-3, 3e-2]
+    for name, opt in (("mup", "adam"), ("ntk", "sgd")):
+        p = Parametrization(name, optimizer=opt, base_width=8)
+        sweep = width.lr_sweep(p, [8, 32], lrs, X, y, epochs=2, batch_size=64, seeds=(4,))
+        orders = [np.random.default_rng([4, e]).permutation(len(X)) for e in range(2)]
+        for j, n in enumerate([8, 32]):
+            for k, lr in enumerate(lrs):
+                net = p.mlp([64, n, n, 10], rng=4)
+                optimizer = (initlib.Adam if opt == "adam" else initlib.SGD)(p.learning_rates(net, lr))
+                for order in orders:
+                    for start in range(0, len(X), 64):
+                        _, grads = net.loss_and_flat_grads(X[order[start:start + 64]], y[order[start:start + 64]])
+                        optimizer.step(net.parameters(), grads)
+                assert sweep.loss[0, j, k] == pytest.approx(net.loss(X, y), rel=1e-10)
+
+
+def test_lr_sweep_in_float32_finds_what_float64_finds():
+    ds = initlib.load_dataset("digits")
+    p = Parametrization("sp", optimizer="adam", base_width=16)
+    kw = dict(seeds=(0, 1))
+    a = width.lr_sweep(p, [16, 64], 2.0 ** np.arange(-8, -3), ds.X_train, ds.y_train, **kw)
+    b = width.lr_sweep(p, [16, 64], 2.0 ** np.arange(-8, -3), ds.X_train, ds.y_train,
+                       dtype=np.float32, **kw)
+    assert np.allclose(a.loss, b.loss, rtol=1e-4)                 # a stable run: rounding only
+    assert np.allclose(a.update_ratio, b.update_ratio, rtol=1e-3)
+    assert a.table() == b.table()
+    cc = [width.coord_check(p, [16, 64], ds.X_train[:64], ds.y_train[:64], lr=2 ** -7, steps=1,
+                            seeds=(0,), dtype=dtype) for dtype in (np.float64, np.float32)]
+    assert np.allclose(cc[0].delta, cc[1].delta, rtol=1e-3)
+
+
 def test_lr_sweep_records_update_ratios_of_the_last_epoch():
     ds = initlib.load_dataset("digits")
     p = Parametrization("mup", optimizer="adam", base_width=8)
