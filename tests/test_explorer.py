@@ -327,11 +327,14 @@ def test_kernel_free_twin_returns_html():
 
 def test_fast_densities_equal_numpy_histogram():
     rng = np.random.default_rng(0)
-    layers = [rng.normal(0, s, 500) for s in (0.1, 1.0, 3.0)] + [np.array([])]
+    layers = ([rng.normal(0, s, 500) for s in (0.1, 1.0, 3.0)] + [np.array([])]
+              + [rng.normal(0, 1, (40, 8)), np.full(7, 9.0)])  # a 2-D layer; one all out of range
     got = explorer.twin._densities(layers, (-2.0, 2.0), 20)
-    for l, v in enumerate(layers[:3]):
-        np.testing.assert_allclose(got[l], np.histogram(v, bins=20, range=(-2, 2), density=True)[0])
-    assert not got[3].any()
+    assert got.shape == (6, 20)
+    for l in (0, 1, 2, 4):
+        expected = np.histogram(layers[l], bins=20, range=(-2, 2), density=True)[0]
+        np.testing.assert_allclose(got[l], expected, rtol=1e-13)
+    assert not got[3].any() and not got[5].any()
 
 
 # ----------------------------------------------------------------------------- package data
