@@ -47,7 +47,7 @@ import numpy as np
 from matplotlib import colors as mcolors
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator
 
 from ._validation import check_int
 
@@ -360,10 +360,60 @@ def layer_histograms(
     return fig
 
 
+_SUPERSCRIPT = str.maketrans("0123456789-\N{MINUS SIGN}", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
+_MATHTEXT_POWER = re.compile(r"\$\\mathdefault\{(-?)(?:([0-9.]+)\\times)?([0-9.]+)\^\{(-?[0-9]+)\}\}\$")
+
+
+class _PlainLogFormatter(LogFormatterSciNotation):
+    """matplotlib's log-axis tick labels as plain text: ``10⁻³``, ``2×10⁻¹``.
+
+    The default formatter writes each label as mathtext (``$\\mathdefault{10^{-3}}$``),
+    which matplotlib parses again for every new figure and renderer: about a quarter of
+    the drawing time of a small log-scale plot. Unicode superscripts look the same and
+    need no parsing. Labels of any other form are passed through unchanged.
+    """
+
+    def __call__(self, x, pos=None):
+        label = super().__call__(x, pos)
+        match = _MATHTEXT_POWER.fullmatch(label)
+        if match is None:
+            return label
+        sign, coeff, base, exponent = match.groups()
+        return f"{sign}{coeff + '×' if coeff else ''}{base}{exponent.translate(_SUPERSCRIPT)}"
+
+
+class _FewDecadesMinorLocator(LogLocator):
+    """matplotlib's minor log ticks (2, 3, ..., 9 times each power of 10), on axes that span
+    at most ``max_decades`` decades; none on wider ones.
+
+    On a short log axis the minor ticks carry the only labels between two powers of 10;
+    on an axis spanning many decades they are dozens of unlabelled marks, and creating and
+    placing them is the largest part of drawing such a plot (matplotlib itself drops them
+    beyond 10 decades).
+    """
+
+    def __init__(self, max_decades=3):
+        super().__init__(subs="auto")
+        self.max_decades = max_decades
+
+    def tick_values(self, vmin, vmax):
+        if vmin > 0 and vmax > 0 and abs(np.log10(vmax / vmin)) > self.max_decades:
+            return np.array([])
+        return super().tick_values(vmin, vmax)
+
+
+def _log_y(ax):
+    """A log-scale y axis: plain-text tick labels, minor ticks only on short axes."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(_PlainLogFormatter())
+    ax.yaxis.set_minor_locator(_FewDecadesMinorLocator())
+    ax.yaxis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False))
+
+
 def _finish_axes(ax, *, logy, xlabel, ylabel):
     """Shared last touches of the line plots: log y if asked, integer x ticks, labels, legend."""
     if logy:
-        ax.set_yscale("log")
+        _log_y(ax)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

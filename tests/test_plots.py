@@ -152,6 +152,32 @@ def test_std_over_depth_plots_the_values_with_init_colours(ax):
     assert "$l$" in ax.get_xlabel()
 
 
+def test_log_axes_label_powers_of_ten_as_plain_text(ax):
+    # the same labels as matplotlib's default, without mathtext (no parsing at every draw)
+    plots.std_over_depth(ax, {"too small": [1e-8, 1e-4, 2.0]})
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert "10⁻⁴" in labels and "10⁰" in labels
+    assert not any("$" in label for label in labels)
+    formatter = plots._PlainLogFormatter(labelOnlyBase=False)
+    formatter.set_axis(ax.yaxis)
+    assert formatter(0.2) == "2×10⁻¹" and formatter(1000.0) == "10³"
+
+
+def test_log_axes_have_minor_ticks_only_when_short(ax):
+    fig, (short, wide) = plt.subplots(1, 2)
+    plots.loss_curves(short, {"he": [10.0, 2.0, 1.5]}, logy=True)
+    plots.std_over_depth(wide, {"he": [1e-6, 1.0, 20.0]})
+    fig.canvas.draw()
+    # a short axis keeps matplotlib's minor ticks and their labels (2×10⁰, 3×10⁰, ...)
+    assert len(short.yaxis.get_minorticklocs()) > 0
+    assert "2×10⁰" in [t.get_text() for t in short.get_yticklabels(minor=True)]
+    # beyond three decades, only the powers of ten
+    assert len(wide.yaxis.get_minorticklocs()) == 0
+    assert len(wide.yaxis.get_majorticklocs()) >= 4
+    plt.close(fig)
+
+
 def test_std_over_depth_expected_per_label(ax):
     plots.std_over_depth(ax, {"he": [1, 2]}, expected={"he": [1, 1]}, logy=False)
     dashed = ax.get_lines()[1]
