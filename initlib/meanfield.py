@@ -703,10 +703,13 @@ def _forward(Ws, bs, X, act):
     """
     a, layers = X, [(None, X)]
     for W, b in zip(Ws[:-1], bs[:-1]):
-        z = a @ np.ascontiguousarray(W.transpose(0, 2, 1)) + b   # z[l] = W[l] a[l-1] + b[l]
+        z = a @ np.ascontiguousarray(W.transpose(0, 2, 1))   # z[l] = W[l] a[l-1] + b[l]
+        z += b                                               # (in place: z can be large)
         a = act.forward(z)
         layers.append((z, a))
-    return layers, a @ np.ascontiguousarray(Ws[-1].transpose(0, 2, 1)) + bs[-1]
+    logits = a @ np.ascontiguousarray(Ws[-1].transpose(0, 2, 1))
+    logits += bs[-1]
+    return layers, logits
 
 
 def _softmax(logits):

@@ -542,7 +542,8 @@ def _stacked_training(net, lrs, factors, optimizer, X, y, orders, batch_size):
     (:class:`initlib.MLP`'s ReLU layers and softmax cross-entropy, and the optimizer's
     update written out for a rate per copy). The weights are kept transposed,
     ``WT = W^T`` of shape ``(S, fan_in, fan_out)``, so the forward products read
-    contiguous memory.
+    contiguous memory, and the optimizer works in place in arrays allocated once (at
+    width 256 its arrays are the largest of the step).
 
     Returns the cost :math:`J` on all of ``X`` per copy (``inf`` where a parameter is not
     finite) and the per-step update-to-weight ratios of the last epoch, ``(S, steps, L)``.
@@ -557,6 +558,7 @@ def _stacked_training(net, lrs, factors, optimizer, X, y, orders, batch_size):
         (beta1, beta2), eps = initlib.Adam(1.0).betas, initlib.Adam(1.0).eps
         m = [np.zeros_like(p) for p in params]
         v = [np.zeros_like(p) for p in params]
+    scratch = [(np.empty_like(p), np.empty_like(p)) for p in params]
     t, ratios = 0, []
     for e, order in enumerate(orders):
         for start in range(0, len(X), batch_size):
@@ -564,7 +566,8 @@ def _stacked_training(net, lrs, factors, optimizer, X, y, orders, batch_size):
             xb, n = X[batch], len(batch)
             a, z = [xb], []
             for l in range(L):                                 # z[l] = a[l-1] W[l]^T + b[l]
-                z.append(np.matmul(a[-1], params[2 * l]) + params[2 * l + 1])
+                z.append(np.matmul(a[-1], params[2 * l]))
+                z[-1] += params[2 * l + 1]
                 if l < L - 1:
                     a.append(np.maximum(z[-1], 0))             # ReLU
             delta = np.exp(z[-1] - z[-1].max(axis=-1, keepdims=True))
@@ -577,29 +580,38 @@ def _stacked_training(net, lrs, factors, optimizer, X, y, orders, batch_size):
                 grads[2 * l + 1] = delta.sum(axis=1, keepdims=True)
                 if l > 0:
                     delta = np.matmul(delta, np.swapaxes(params[2 * l], 1, 2)) * (z[l - 1] > 0)
-            before = [p.copy() for p in params[::2]] if e == len(orders) - 1 else None
+            last_epoch = e == len(orders) - 1
             t += 1
+            step_ratios = []
             for i, (theta, g, lr) in enumerate(zip(params, grads, rates)):
+                update, work = scratch[i]                      # theta -= update, in place
                 if adam:                                       # initlib.Adam's update
                     m[i] *= beta1
-                    m[i] += (1 - beta1) * g
+                    m[i] += np.multiply(g, 1 - beta1, out=work)          # m = b1 m + (1 - b1) g
                     v[i] *= beta2
-                    v[i] += (1 - beta2) * (g * g)
-                    denominator = np.sqrt(v[i] / (1 - beta2 ** t))
-                    denominator += eps
-                    theta -= (lr / (1 - beta1 ** t)) * m[i] / denominator
+                    np.multiply(g, g, out=work)
+                    v[i] += np.multiply(work, 1 - beta2, out=work)       # v = b2 v + (1 - b2) g^2
+                    np.divide(v[i], 1 - beta2 ** t, out=work)
+                    denominator = np.sqrt(work, out=work)
+                    denominator += eps                                   # sqrt(v_hat) + eps
+                    np.multiply(lr / (1 - beta1 ** t), m[i], out=update)
+                    update /= denominator                                # lr m_hat / (...)
                 else:                                          # initlib.SGD's (no momentum)
-                    theta += g * -lr
-            if before is not None:
-                ratios.append([np.sqrt(np.sum((W - V) ** 2, axis=(1, 2)) / np.sum(V ** 2, axis=(1, 2)))
-                               for W, V in zip(params[::2], before)])
-    z = X
-    for l in range(L):
-        z = np.matmul(z, params[2 * l]) + params[2 * l + 1]
+                    np.multiply(g, lr, out=update)
+                if last_epoch and i % 2 == 0:                  # ||dW||_F / ||W||_F of a weight
+                    step_ratios.append(np.sqrt(np.einsum("kij,kij->k", update, update)
+                                               / np.einsum("kij,kij->k", theta, theta)))
+                theta -= update
+            if last_epoch:
+                ratios.append(step_ratios)
+    z = X                                                      # the cost on all of X, in place
+    for l in range(L):                                         # (these arrays are the largest)
+        z = np.matmul(z, params[2 * l])
+        z += params[2 * l + 1]
         if l < L - 1:
-            z = np.maximum(z, 0)
-    shifted = z - z.max(axis=-1, keepdims=True)                # mean cross-entropy per copy
-    J = np.mean(np.log(np.exp(shifted).sum(axis=-1)) - shifted[:, np.arange(len(X)), y], axis=1)
+            np.maximum(z, 0, out=z)
+    z -= z.max(axis=-1, keepdims=True)                         # mean cross-entropy per copy
+    J = np.mean(np.log(np.exp(z).sum(axis=-1)) - z[:, np.arange(len(X)), y], axis=1)
     finite = np.all([np.isfinite(p).all(axis=(1, 2)) for p in params], axis=0)
     return np.where(finite, J, np.inf), np.transpose(ratios, (2, 0, 1))
 
