@@ -5,7 +5,7 @@
    table. The goal is under 250 ms for course-size settings. Measured in-process, as a test
    drives the widget: the time the browser needs to show the new PNG (a few ms) is not included.
 2. Kernel-free twin (chapter 7's first cell): ``precompute_twin()`` trains 45 networks for 30
-   epochs and keeps 11 snapshots of their views. Timed in one process (``workers=1``: its CPU
+   epochs and keeps 8 snapshots of their views. Timed in one process (``workers=1``: its CPU
    time is the work itself, whatever the load) and on the default workers (two forked
    processes on Linux: wall time, and the CPU time of the parent and its children).
 
