@@ -32,7 +32,7 @@ from numbers import Real
 import numpy as np
 
 from . import initializers
-from ._reproducibility import creates_initial_parameters
+from ._reproducibility import cast_initial, creates_initial_parameters
 
 __all__ = ["layer_streams", "per_layer", "make_parameter", "forward", "backward",
            "Buffers", "reusing_buffers"]
@@ -95,7 +95,7 @@ def make_parameter(spec, shape, rng, dtype, what):
         )
     if not np.all(np.isfinite(value)):
         raise ValueError(f"{what} contains NaN or inf; initial parameters must be finite.")
-    return value.astype(dtype)
+    return cast_initial(value, dtype)
 
 
 class Buffers:

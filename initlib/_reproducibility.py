@@ -22,8 +22,10 @@ What is perturbed, exactly once per array:
   chapter networks built on them. A spec that calls an initlib initializer
   inside is still perturbed once: nested creations are not perturbed again.
 
-The product is taken in float64, before a float32 network casts its parameters;
-for float32 parameters the nudge almost always rounds away. The variable is read
+The product is taken in float64; a network that casts its parameters to float32 (a
+``dtype=np.float32`` :class:`initlib.MLP`, through :func:`cast_initial`) then nudges
+them again by ``k`` units of float32's last place, :math:`1 + k \cdot 2^{-23}`, since
+the float64 nudge would round away. The variable is read
 at every call (not cached at import), so ``os.environ["INITLIB_PERTURB_ULP"] = "4"``
 in a running kernel takes effect at the next initialization.
 """
@@ -31,6 +33,8 @@ in a running kernel takes effect at the next initialization.
 import contextvars
 import functools
 import os
+
+import numpy as np
 
 ENV_VAR = "INITLIB_PERTURB_ULP"
 
@@ -95,4 +99,18 @@ def creates_initial_parameters(function):
     return wrapper
 
 
-__all__ = ["ENV_VAR", "MAX_ULP", "perturb_ulp", "perturb", "creates_initial_parameters"]
+def cast_initial(array, dtype):
+    """``array`` (initial parameters, already nudged in float64) cast to ``dtype``.
+
+    For float32 the nudge is applied again at float32's precision, ``1 + k * 2**-23``,
+    so that a float32 network's initial parameters really change by about ``k`` ulps.
+    """
+    out = np.asarray(array).astype(dtype)
+    k = perturb_ulp()
+    if k and out.dtype == np.float32:
+        out *= np.float32(1.0 + k * 2.0 ** -23)
+    return out
+
+
+__all__ = ["ENV_VAR", "MAX_ULP", "perturb_ulp", "perturb", "cast_initial",
+           "creates_initial_parameters"]

@@ -147,3 +147,19 @@ def test_perturb_helper(ulp):
     ulp(" -3 ")
     assert perturb_ulp() == -3
     assert perturb(x).tolist() == [1 - 3 * EPS, -2 * (1 - 3 * EPS), 0.0]
+
+
+@pytest.mark.parametrize("k", [4, -3])
+def test_float32_networks_are_nudged_at_float32_precision(ulp, k):
+    """A float32 MLP's parameters move by about k float32 ulps (a float64 nudge alone rounds away)."""
+    plain = MLP([4, 6, 3], activation="relu", init="he_normal", bias_init=0.01, rng=0,
+                dtype=np.float32)
+    ulp(k)
+    nudged = MLP([4, 6, 3], activation="relu", init="he_normal", bias_init=0.01, rng=0,
+                 dtype=np.float32)
+    for p, q in zip(_layers(plain), _layers(nudged)):
+        assert q.dtype == np.float32
+        moved = np.abs(q.astype(np.float64) - p) / np.spacing(np.abs(p)).astype(np.float64)
+        # relative change k * 2**-23 is between |k| and 2|k| float32 ulps of each entry (+-1 for rounding)
+        assert np.all((moved >= abs(k) - 1) & (moved <= 2 * abs(k) + 1)), moved
+        assert np.all(np.sign(q - p) == np.sign(k) * np.sign(p))
