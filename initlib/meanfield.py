@@ -75,6 +75,7 @@ _X1, _W1 = np.polynomial.hermite_e.hermegauss(_N1)
 _W1 = _W1 / np.sqrt(2 * np.pi)
 _X2, _W2 = np.polynomial.hermite_e.hermegauss(_N2)   # the same rule for z1 and for z2
 _W2 = _W2 / np.sqrt(2 * np.pi)
+_CHUNK = 16     # (q, c) pairs per pass over the 100 x 100 grid (16 grids of floats: 1.3 MB)
 _BISECTIONS = 50
 _Q_MAX = 1e12   # a length map that is still growing here has no finite fixed point
 _SW2_MAX = 25.0  # critical_sigma_w2 searches (0, 25]
@@ -210,6 +211,22 @@ def _u2(q, c):
     u2 = c * _X2[:, None] + np.sqrt(np.clip(1 - c * c, 0, None)) * _X2[None, :]
     u2 *= np.sqrt(q)[..., None, None]
     return u2
+
+
+def _in_chunks(function, act, *arrays):
+    """``function(act, *arrays)`` computed for _CHUNK elements at a time, in their broadcast shape.
+
+    A 100 x 100 grid per element makes large arrays: in chunks they stay in the processor's
+    cache, which is about twice as fast as streaming them through memory. (Used inside
+    _c_star's Newton iteration, whose fixed points come out the same; the reductions over
+    the grid may round differently for another number of elements.)
+    """
+    shape = np.broadcast_shapes(*(np.shape(a) for a in arrays))
+    flat = [np.broadcast_to(a, shape).ravel() for a in arrays]
+    parts = [function(act, *(a[i:i + _CHUNK] for a in flat)) for i in range(0, flat[0].size, _CHUNK)]
+    if isinstance(parts[0], tuple):
+        return tuple(np.concatenate(part).reshape(shape) for part in zip(*parts))
+    return np.concatenate(parts).reshape(shape)
 
 
 def _corr_map(act, sw, sb, q, c):
@@ -402,6 +419,8 @@ def _map_and_slope(act, sw, sb, q, c):
     """
     if getattr(act, "name", None) == "relu" or not isinstance(act, initlib.Activation):
         return _corr_map(act, sw, sb, q, c), _chi_c(act, sw, sb, q, c)
+    if np.size(q) > _CHUNK:
+        return _in_chunks(_map_and_slope, act, sw, sb, q, c)
     u1, u2 = np.sqrt(q)[..., None] * _X2, _u2(q, c)
     f1, f2 = act.forward(u1), act.forward(u2)
     square = (f1 * f1) @ _W2

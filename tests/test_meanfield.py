@@ -170,6 +170,11 @@ def test_map_and_slope_from_one_grid_equal_the_separate_evaluations():
         new_c, slope = mf._map_and_slope(act, sw, sb, q, c)
         assert np.array_equal(new_c, mf._corr_map(act, sw, sb, q, c))   # bit for bit
         assert np.array_equal(slope, mf._chi_c(act, sw, sb, q, c))
+    q, c, act = np.linspace(0.2, 3.0, 40), np.linspace(0.0, 0.99, 40), initlib.get_activation("tanh")
+    whole = mf._map_and_slope(act, np.full(40, 2.0), np.full(40, 0.05), q, c)   # in chunks
+    alone = np.array([mf._map_and_slope(act, np.array([2.0]), np.array([0.05]), q[i:i + 1], c[i:i + 1])
+                      for i in range(40)])[..., 0]
+    assert np.allclose(whole, alone.T, rtol=1e-14, atol=0)
 
 
 def test_xi_c_is_minus_one_over_log_chi_in_the_ordered_phase():
