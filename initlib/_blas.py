@@ -33,6 +33,7 @@ threadpoolctl comes with scikit-learn; without it, nothing changes.
 """
 
 import contextlib
+import contextvars
 import functools
 import os
 import sys
@@ -83,23 +84,41 @@ def free_cores():
     return max(1, (os.cpu_count() or 1) - (runnable - 1))
 
 
+_policy_active = contextvars.ContextVar("initlib_blas_policy", default=False)
+
+
+@contextlib.contextmanager
+def _policy(limit):
+    """Enter ``limit`` (a context manager) and mark the policy as chosen for nested calls."""
+    token = _policy_active.set(True)
+    try:
+        with limit:
+            yield
+    finally:
+        _policy_active.reset(token)
+
+
 def blas_threads_for(rows, shapes):
     """The threading for products of ``rows`` examples through weight matrices of ``shapes``.
 
     One thread if the largest product, ``rows * fan_out * fan_in`` MACs, is below
     :data:`THREADS_PAY_FROM_MACS`; else the caller's setting, lowered to the cores that
-    other processes leave free (:func:`free_cores`).
+    other processes leave free (:func:`free_cores`). Inside another such choice (e.g. the
+    model's own methods called by :func:`initlib.train`) it changes nothing: the outer
+    call chose for the whole run, and choosing again at every step would cost time.
     """
+    if _policy_active.get():
+        return contextlib.nullcontext()
     macs = max((rows * shape[0] * shape[1] for shape in shapes if len(shape) == 2), default=0)
     if macs < THREADS_PAY_FROM_MACS:
-        return one_blas_thread()
+        return _policy(one_blas_thread())
     if ThreadpoolController is None:  # pragma: no cover
         return contextlib.nullcontext()
     free = free_cores()
     blas = [lib for lib in _blas_controller().lib_controllers if lib.user_api == "blas"]
     if free is None or not blas or free >= min(lib.num_threads for lib in blas):
-        return contextlib.nullcontext()
-    return _blas_controller().limit(limits=free, user_api="blas")
+        return _policy(contextlib.nullcontext())
+    return _policy(_blas_controller().limit(limits=free, user_api="blas"))
 
 
 def small_matrix_kernel(function):
@@ -107,7 +126,7 @@ def small_matrix_kernel(function):
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        with one_blas_thread():
+        with _policy(one_blas_thread()):
             return function(*args, **kwargs)
 
     return wrapper

@@ -60,6 +60,7 @@ import numpy as np
 
 from . import _kernel as kernel
 from . import activations
+from ._blas import blas_threads_for
 from ._validation import (check_dtype, check_finite, check_layer_sizes, check_numeric_array,
                           unknown_name)
 
@@ -512,6 +513,10 @@ class MLP:
             f"[(np.empty_like(W), np.empty_like(b)) for W, b in zip(net.weights, net.biases)].")
 
     # -- forward and backward (no validation: the public methods validate) ---
+    def _threads(self, X):
+        """initlib's BLAS threading for a pass of ``X`` (one thread for small products)."""
+        return blas_threads_for(len(X), [W.shape for W in self.weights])
+
     def _forward(self, X, reuse=False):
         """[X, a1..aL] and [z1..zL]; with ``reuse``, in reused buffers (not to be kept)."""
         functions = [act.forward for act in self.hidden_activations] + [self._output_fn]
@@ -544,7 +549,7 @@ class MLP:
         """
         self._check_parameters()
         X = self._check_X(X)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), self._threads(X):
             a, z = self._forward(X)
         return ForwardPass(a, z)
 
@@ -571,7 +576,7 @@ class MLP:
         self._check_parameters()
         X = self._check_X(X)
         y = self._check_y(y, len(X))
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), self._threads(X):
             a, z = self._forward(X, reuse=True)
             return float(self._loss_fn(z[-1], a[-1], y)[0])
 
@@ -606,7 +611,7 @@ class MLP:
         X = self._check_X(X)
         y = self._check_y(y, len(X))
         grads_out = None if out is None else self._check_grads_out(out)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), self._threads(X):
             a, z = self._forward(X, reuse=True)
             loss, grads, _, _ = self._backward(a, z, y, reuse=True, grads_out=grads_out)
         return loss, grads
@@ -639,7 +644,7 @@ class MLP:
         self._check_parameters()
         X = self._check_X(X)
         y = self._check_y(y, len(X))
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), self._threads(X):
             a, z = self._forward(X)
             loss, grads, dzs, das = self._backward(a, z, y, keep=True)
         return Backprop(loss, grads, a, z, dzs, das)
@@ -694,7 +699,7 @@ class MLP:
         """Mean loss and accuracy (None for a linear output) of the batch, in one forward pass."""
         self._check_parameters()
         X, y = self.check_data(X, y)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), self._threads(X):
             a, z = self._forward(X, reuse=True)
             loss = float(self._loss_fn(z[-1], a[-1], y)[0])
             accuracy = self._accuracy(a[-1], y) if self.is_classifier else None

@@ -202,13 +202,23 @@ def _batches(X, y, batch_size, rng):
         yield X[i:i + batch_size], y[i:i + batch_size]
 
 
+_TAKES_OUT = {}
+
+
+def _takes_out(cls, method):
+    """Whether ``loss_and_flat_grads`` accepts ``out=`` (looked up once per model class)."""
+    if cls not in _TAKES_OUT:
+        try:
+            _TAKES_OUT[cls] = "out" in inspect.signature(method).parameters
+        except (TypeError, ValueError):  # pragma: no cover - a builtin without a signature
+            _TAKES_OUT[cls] = False
+    return _TAKES_OUT[cls]
+
+
 def _gradient_step(model):
     """``step(X, y) -> (loss, grads)``: with reused gradient arrays if the model takes ``out=``."""
     method = model.loss_and_flat_grads
-    try:
-        takes_out = "out" in inspect.signature(method).parameters
-    except (TypeError, ValueError):  # pragma: no cover - a builtin without a signature
-        takes_out = False
+    takes_out = _takes_out(type(model), method)
     if not takes_out:
         return method
     out = None

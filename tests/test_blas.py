@@ -51,3 +51,31 @@ def test_train_picks_threads_by_size_and_restores_them(two_threads, monkeypatch)
                       batch_size=256, callback=lambda *a: seen.setdefault(width, blas_threads()))
         assert set(blas_threads()) == {2}
     assert set(seen[32]) == {1} and set(seen[1024]) == {2}   # 256 x 1024 x 64 = 16.8M MACs
+
+
+def test_mlp_methods_outside_train_use_the_policy_and_restore(two_threads, monkeypatch):
+    """net.loss/accuracy/forward called by the reader run small products on one thread."""
+    monkeypatch.setattr(_blas, "free_cores", lambda: 2)
+    X, y = np.ones((64, 32)), np.zeros(64, dtype=int)
+    seen = []
+    small = initlib.MLP([32, 32, 10], rng=0)
+    real = small._forward
+
+    def spy(*args, **kwargs):
+        seen.append(blas_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(small, "_forward", spy)
+    small.loss(X, y), small.accuracy(X, y), small.forward(X), small.loss_and_grads(X, y)
+    assert seen and all(set(s) == {1} for s in seen)
+    assert set(blas_threads()) == {2}
+
+
+def test_a_policy_inside_a_policy_changes_nothing(two_threads, monkeypatch):
+    monkeypatch.setattr(_blas, "free_cores", lambda: 2)
+    with _blas.blas_threads_for(256, [(1024, 1024)]):            # large: the caller's 2 threads
+        with _blas.blas_threads_for(4, [(4, 4)]):                # small, but nested: no change
+            assert set(blas_threads()) == {2}
+    with _blas.blas_threads_for(4, [(4, 4)]):
+        assert set(blas_threads()) == {1}
+    assert set(blas_threads()) == {2}
