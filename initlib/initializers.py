@@ -95,6 +95,19 @@ def _truncated_standard_normal_std(b):
 TRUNCATED_NORMAL_STD = _truncated_standard_normal_std(TRUNCATION_BOUND)
 
 
+def _scaled_normal(rng, mean, std, dims):
+    """``rng.normal(mean, std, dims)``, bit for bit (numpy computes it as mean + std z), faster.
+
+    Generator.normal broadcasts its arguments for every draw; one scalar product of the
+    standard normal draws is about a quarter cheaper (tests/test_initializers.py checks
+    the two are identical).
+    """
+    z = rng.standard_normal(dims)
+    z *= std
+    z += mean                                   # also when 0: -0.0 becomes 0.0, as in numpy
+    return z
+
+
 _EXAMPLE_VALUES = {
     "scale": "scale=1.0 (scale = gain**2; 2.0 for ReLU)",
     "gain": "gain=1.0 or gain=initlib.gain('relu')",
@@ -252,7 +265,7 @@ def variance_scaling(shape, *, scale=1.0, mode="fan_in", distribution="normal", 
     n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
     std = math.sqrt(scale / n)
     if distribution == "normal":
-        return rng.normal(0.0, std, size=dims)
+        return _scaled_normal(rng, 0.0, std, dims)
     if distribution == "uniform":
         limit = math.sqrt(3.0) * std  # Var U(-limit, limit) = limit**2 / 3 = std**2
         return rng.uniform(-limit, limit, size=dims)
@@ -606,7 +619,7 @@ def normal(shape, *, mean=0.0, std=0.05, rng=None):
     dims = check_shape(shape)
     mean = _real(mean, "mean")
     std = _real(std, "std", minimum=0.0)
-    return check_rng(rng).normal(mean, std, size=dims)
+    return _scaled_normal(check_rng(rng), mean, std, dims)
 
 
 @creates_initial_parameters

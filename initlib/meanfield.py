@@ -49,6 +49,7 @@ import numpy as np
 import initlib
 
 from ._blas import small_matrix_kernel
+from ._reproducibility import cast_initial
 from ._validation import check_dtype, check_int, check_real
 
 __all__ = [
@@ -737,7 +738,7 @@ def _softmax(logits):
 
 
 def _sgd(Ws, bs, X, y, batches, lr, act):
-    """Plain SGD on mean cross-entropy for a stack of networks, in place; one step per batch.
+    r"""Plain SGD on mean cross-entropy for a stack of networks, in place; one step per batch.
 
     The arithmetic of :func:`_forward` and of the chain rule, arranged for speed: the
     weights are trained transposed, ``WT[l] = W[l]^T`` of shape (K, fan_in, fan_out), so
@@ -858,7 +859,7 @@ def trainability(X, y, sigma_w2, depths, *, sigma_b2, width=32, steps=200, lr=0.
     for j, depth in enumerate(depth_list):
         sizes = [X.shape[1]] + [width] * depth + [n_classes]
         Ws, bs = _stack_params(sw, sigma_b2, sizes, seeds, depth_seqs[j])
-        Ws, bs = [W.astype(dtype) for W in Ws], [b.astype(dtype) for b in bs]
+        Ws, bs = [cast_initial(W, dtype) for W in Ws], [cast_initial(b, dtype) for b in bs]
         Xd, lr_d = X.astype(dtype), dtype(lr)
         with np.errstate(all="ignore"):
             _sgd(Ws, bs, Xd, y, [order[t * batch_size:(t + 1) * batch_size] for t in range(steps)],

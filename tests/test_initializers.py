@@ -419,3 +419,14 @@ def test_all_public_names_exist():
 
     for name in initializers.__all__:
         assert hasattr(initlib, name), name
+
+
+@pytest.mark.parametrize("mean, std", [(0.0, 0.3), (1.5, 0.01), (-2.0, 0.0)])
+def test_normal_draws_are_generator_normal_bit_for_bit(mean, std):
+    """initlib draws N(mean, std^2) as mean + std z; it must equal Generator.normal exactly."""
+    from initlib.initializers import _scaled_normal
+
+    got = _scaled_normal(np.random.default_rng(3), mean, std, (64, 33))
+    want = np.random.default_rng(3).normal(mean, std, size=(64, 33))
+    assert got.tobytes() == want.tobytes()
+    assert initlib.normal((64, 33), mean=mean, std=std, rng=3).tobytes() == want.tobytes()
