@@ -164,7 +164,7 @@ def test_log_axes_label_powers_of_ten_as_plain_text(ax):
     assert formatter(0.2) == "2×10⁻¹" and formatter(1000.0) == "10³"
 
 
-def test_log_axes_have_minor_ticks_only_when_short(ax):
+def test_log_axes_have_minor_ticks_only_when_short():
     fig, (short, wide) = plt.subplots(1, 2)
     plots.loss_curves(short, {"he": [10.0, 2.0, 1.5]}, logy=True)
     plots.std_over_depth(wide, {"he": [1e-6, 1.0, 20.0]})
