@@ -46,6 +46,11 @@ except ImportError:  # pragma: no cover - scikit-learn depends on threadpoolctl
 #: Multiply-adds of the largest matrix product from which more BLAS threads pay.
 THREADS_PAY_FROM_MACS = 2 ** 21
 
+#: Below this many multiply-adds OpenBLAS computes a product on one thread by itself
+#: (``GEMM_MULTITHREAD_THRESHOLD`` = 4 units of 65536 in its default build): setting the
+#: thread count around such calls would only cost time (about 20 µs a call).
+BLAS_SINGLE_THREADED_BELOW_MACS = 4 * 65536
+
 
 _controller = {"modules": -1, "controller": None}
 
@@ -70,18 +75,38 @@ def one_blas_thread():
     return _blas_controller().limit(limits=1, user_api="blas")
 
 
-def free_cores():
-    """Cores that other runnable threads leave free right now, at least 1; None if unknown.
+def _own_runnable_threads():
+    """Threads of this process that are runnable now (this one, BLAS workers still spinning)."""
+    count = 0
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return 1
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/stat") as f:
+                state = f.read().rpartition(")")[2].split()[0]
+        except (OSError, IndexError):  # the thread ended meanwhile
+            continue
+        count += state == "R"
+    return max(count, 1)
 
-    From the instantaneous count of runnable threads in ``/proc/loadavg`` (this thread
-    is one of them), not the load average, which lags by a minute.
+
+def free_cores():
+    """Cores that other processes' runnable threads leave free right now, at least 1; None if unknown.
+
+    From the instantaneous count of runnable threads in ``/proc/loadavg``, not the load
+    average, which lags by a minute, minus this process's own runnable threads (this one,
+    and BLAS workers that still spin after the previous product: counting them would make
+    a process see its own threads as another's load).
     """
     try:
         with open("/proc/loadavg") as f:
             runnable = int(f.read().split()[3].split("/")[0])
     except (OSError, ValueError, IndexError):  # not Linux
         return None
-    return max(1, (os.cpu_count() or 1) - (runnable - 1))
+    others = max(0, runnable - _own_runnable_threads())
+    return max(1, (os.cpu_count() or 1) - others)
 
 
 _policy_active = contextvars.ContextVar("initlib_blas_policy", default=False)
@@ -98,22 +123,27 @@ def _policy(limit):
         _policy_active.reset(token)
 
 
-def blas_threads_for(rows, shapes):
+def blas_threads_for(rows, shapes, *, whole_run=True):
     """The threading for products of ``rows`` examples through weight matrices of ``shapes``.
 
     One thread if the largest product, ``rows * fan_out * fan_in`` MACs, is below
-    :data:`THREADS_PAY_FROM_MACS`; else the caller's setting, lowered to the cores that
-    other processes leave free (:func:`free_cores`). Inside another such choice (e.g. the
-    model's own methods called by :func:`initlib.train`) it changes nothing: the outer
-    call chose for the whole run, and choosing again at every step would cost time.
+    :data:`THREADS_PAY_FROM_MACS`; else the caller's setting, lowered, for a whole run
+    (``whole_run``, e.g. :func:`initlib.train`), to the cores that other processes leave
+    free (:func:`free_cores`). A single pass (``whole_run=False``: a network's ``loss`` or
+    ``forward`` called by the reader) keeps the caller's setting above the threshold:
+    changing the thread count around every call costs more than it saves. Inside another
+    such choice (e.g. the model's own methods called by :func:`initlib.train`) it changes
+    nothing: the outer call chose for the whole run.
     """
     if _policy_active.get():
         return contextlib.nullcontext()
     macs = max((rows * shape[0] * shape[1] for shape in shapes if len(shape) == 2), default=0)
+    if macs < BLAS_SINGLE_THREADED_BELOW_MACS:
+        return _policy(contextlib.nullcontext())
     if macs < THREADS_PAY_FROM_MACS:
         return _policy(one_blas_thread())
-    if ThreadpoolController is None:  # pragma: no cover
-        return contextlib.nullcontext()
+    if ThreadpoolController is None or not whole_run:
+        return _policy(contextlib.nullcontext())
     free = free_cores()
     blas = [lib for lib in _blas_controller().lib_controllers if lib.user_api == "blas"]
     if free is None or not blas or free >= min(lib.num_threads for lib in blas):

@@ -118,6 +118,10 @@ class Buffers:
 
 _active_buffers = contextvars.ContextVar("initlib_buffers", default=None)
 
+#: Arrays of fewer entries are allocated as usual: small blocks come from the allocator's
+#: free lists at no cost, and looking a buffer up would cost more than it saves.
+REUSE_FROM_ENTRIES = 2 ** 14
+
 
 @contextlib.contextmanager
 def reusing_buffers():
@@ -149,11 +153,12 @@ def forward(X, weights, biases, functions, *, functions_into=None, reuse=False):
     keep them).
     """
     buffers = _buffers(reuse)
+    if buffers is not None and len(X) * max(W.shape[0] for W in weights) < REUSE_FROM_ENTRIES:
+        buffers = None                                            # small arrays: allocate
     a, z = [X], []
     for l, (W, b, f) in enumerate(zip(weights, biases, functions), start=1):
         shape = (a[-1].shape[0], W.shape[0])
-        dtype = np.result_type(a[-1], W)
-        out = None if buffers is None else buffers.get("z", l, shape, dtype)
+        out = None if buffers is None else buffers.get("z", l, shape, np.result_type(a[-1], W))
         z_l = np.matmul(a[-1], W.T, out=out)                       # (batch, n[l])
         if b is not None:
             z_l += b
@@ -200,6 +205,8 @@ def backward(delta, weights, a, slope, *, grads=True, keep=False, reuse=False, g
     """
     L = len(weights)
     buffers = None if keep else _buffers(reuse)
+    if buffers is not None and len(delta) * max(W.shape[1] for W in weights) < REUSE_FROM_ENTRIES:
+        buffers = None                                            # small arrays: allocate
     param_grads = [None] * L if grads else None
     deltas, grad_activations = ([None] * L, [None] * L) if keep else (None, None)
     for l in range(L, 0, -1):

@@ -494,6 +494,14 @@ class MLP:
 
     def _check_grads_out(self, out):
         """``out`` of loss_and_grads: one (dW, db) pair per layer, shaped and typed like the parameters."""
+        try:                                                          # the usual case, fast
+            if len(out) == self.n_layers and all(
+                    type(dW) is np.ndarray and type(db) is np.ndarray and dW.shape == W.shape
+                    and db.shape == b.shape and dW.dtype == W.dtype and db.dtype == b.dtype
+                    for (dW, db), W, b in zip(out, self.weights, self.biases)):
+                return out
+        except (TypeError, ValueError):
+            pass
         if isinstance(out, (list, tuple)) and len(out) == self.n_layers and all(
                 isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in out):
             for l, ((dW, db), W, b) in enumerate(zip(out, self.weights, self.biases), start=1):
@@ -515,7 +523,7 @@ class MLP:
     # -- forward and backward (no validation: the public methods validate) ---
     def _threads(self, X):
         """initlib's BLAS threading for a pass of ``X`` (one thread for small products)."""
-        return blas_threads_for(len(X), [W.shape for W in self.weights])
+        return blas_threads_for(len(X), [W.shape for W in self.weights], whole_run=False)
 
     def _forward(self, X, reuse=False):
         """[X, a1..aL] and [z1..zL]; with ``reuse``, in reused buffers (not to be kept)."""

@@ -56,9 +56,9 @@ def test_train_picks_threads_by_size_and_restores_them(two_threads, monkeypatch)
 def test_mlp_methods_outside_train_use_the_policy_and_restore(two_threads, monkeypatch):
     """net.loss/accuracy/forward called by the reader run small products on one thread."""
     monkeypatch.setattr(_blas, "free_cores", lambda: 2)
-    X, y = np.ones((64, 32)), np.zeros(64, dtype=int)
+    X, y = np.ones((64, 64)), np.zeros(64, dtype=int)           # 64 x 128 x 64 = 524K MACs
     seen = []
-    small = initlib.MLP([32, 32, 10], rng=0)
+    small = initlib.MLP([64, 128, 10], rng=0)
     real = small._forward
 
     def spy(*args, **kwargs):
@@ -74,8 +74,41 @@ def test_mlp_methods_outside_train_use_the_policy_and_restore(two_threads, monke
 def test_a_policy_inside_a_policy_changes_nothing(two_threads, monkeypatch):
     monkeypatch.setattr(_blas, "free_cores", lambda: 2)
     with _blas.blas_threads_for(256, [(1024, 1024)]):            # large: the caller's 2 threads
-        with _blas.blas_threads_for(4, [(4, 4)]):                # small, but nested: no change
+        with _blas.blas_threads_for(64, [(128, 128)]):           # small, but nested: no change
             assert set(blas_threads()) == {2}
-    with _blas.blas_threads_for(4, [(4, 4)]):
+    with _blas.blas_threads_for(64, [(128, 128)]):
         assert set(blas_threads()) == {1}
     assert set(blas_threads()) == {2}
+
+
+def test_tiny_products_leave_the_threads_alone(two_threads):
+    """Below 2**18 MACs OpenBLAS runs a product on one thread anyway: no setting is changed."""
+    assert 64 * 64 * 63 < _blas.BLAS_SINGLE_THREADED_BELOW_MACS <= 64 * 64 * 64
+    with _blas.blas_threads_for(64, [(64, 63)]):
+        assert set(blas_threads()) == {2}
+    with _blas.blas_threads_for(64, [(64, 64)]):
+        assert set(blas_threads()) == {1}
+
+
+def test_a_single_pass_keeps_the_callers_threads_above_the_threshold(two_threads, monkeypatch):
+    monkeypatch.setattr(_blas, "free_cores", lambda: 1)       # even if the machine looks busy
+    with _blas.blas_threads_for(256, [(1024, 1024)], whole_run=False):
+        assert set(blas_threads()) == {2}
+    with _blas.blas_threads_for(256, [(1024, 1024)]):         # a whole run adapts
+        assert set(blas_threads()) == {1}
+
+
+def test_free_cores_does_not_count_this_process_as_load(monkeypatch):
+    """A BLAS worker of ours that still spins after a product is not another process's load."""
+    import io
+    import os
+
+    cores = os.cpu_count() or 1
+    monkeypatch.setattr(_blas, "open", lambda path, *a: io.StringIO("0.5 0.4 0.3 3/200 999"),
+                        raising=False)
+    monkeypatch.setattr(_blas, "_own_runnable_threads", lambda: 2)   # this thread + one worker
+    assert _blas.free_cores() == max(1, cores - 1)                    # one runnable elsewhere
+    monkeypatch.setattr(_blas, "_own_runnable_threads", lambda: 3)
+    assert _blas.free_cores() == cores                                # all three are ours
+    monkeypatch.undo()
+    assert 1 <= _blas._own_runnable_threads() <= len(os.listdir("/proc/self/task"))

@@ -419,11 +419,11 @@ def test_kernels_run_on_one_blas_thread_and_restore_the_setting():
         return [m["num_threads"] for m in threadpoolctl.threadpool_info() if m["user_api"] == "blas"]
 
     # a kernel called before scikit-learn loads scipy's own OpenBLAS must not hide it later
-    initlib.signal_propagation("he_normal", "relu", width=4, depth=2, n_samples=8)
+    initlib.signal_propagation("he_normal", "relu", width=64, depth=2, n_samples=128)
     data = initlib.load_dataset("moons", n_samples=64)   # imports scikit-learn (and scipy)
     before = blas_threads()
     seen = []
-    net = initlib.MLP([2, 4, 2], rng=0)
+    net = initlib.MLP([2, 128, 128, 2], rng=0)   # 48 x 128 x 128 = 786K MACs: from 2**18 to 2**21
     initlib.train(net, data.X_train, data.y_train, lr=0.1, epochs=1,
                   callback=lambda *args: seen.append(blas_threads()))
     assert seen and all(threads == [1] * len(before) for threads in seen), seen
@@ -434,15 +434,22 @@ def test_kernels_run_on_one_blas_thread_and_restore_the_setting():
 # --- reused arrays (initlib._kernel.reusing_buffers, loss_and_flat_grads(out=)) ---------
 @pytest.mark.parametrize("activation", ["relu", "tanh", "linear", "sigmoid", "selu"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_train_gives_the_same_bits_as_a_loop_of_fresh_arrays(activation, dtype):
+@pytest.mark.parametrize("width", [9, 300])          # 64 x 300 entries: arrays are reused
+def test_train_gives_the_same_bits_as_a_loop_of_fresh_arrays(activation, dtype, width):
     """train() reuses its arrays; a hand-written loop of the public, allocating API must agree bit for bit."""
     from initlib import SGD
+    from initlib._kernel import REUSE_FROM_ENTRIES
 
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    # One BLAS thread for both loops: train() may pick fewer threads than a single call
+    # when a core is busy, and OpenBLAS's float64 products can round differently then.
+    limit = threadpoolctl.threadpool_limits(1, user_api="blas")
     rng = np.random.default_rng(5)
-    X, y = rng.standard_normal((70, 6)), rng.integers(0, 3, 70)
-    net = MLP([6, 9, 9, 3], activation=activation, rng=1, dtype=dtype)
+    X, y = rng.standard_normal((140, 6)), rng.integers(0, 3, 140)
+    net = MLP([6, width, width, 3], activation=activation, rng=1, dtype=dtype)
+    assert (64 * width >= REUSE_FROM_ENTRIES) == (width == 300)
     reference = net.copy()
-    h = train(net, X, y, lr=0.05, momentum=0.9, epochs=3, batch_size=32, rng=2)
+    h = train(net, X, y, lr=0.05, momentum=0.9, epochs=3, batch_size=64, rng=2)
 
     opt, order_rng = SGD(lr=0.05, momentum=0.9), np.random.default_rng(2)
     Xc, yc = reference.check_data(X, y)
@@ -450,10 +457,11 @@ def test_train_gives_the_same_bits_as_a_loop_of_fresh_arrays(activation, dtype):
     for _ in range(3):
         order = order_rng.permutation(len(Xc))
         Xs, ys = Xc[order], yc[order]
-        for i in range(0, len(Xs), 32):
-            _, grads = reference.loss_and_flat_grads(Xs[i:i + 32], ys[i:i + 32])
+        for i in range(0, len(Xs), 64):
+            _, grads = reference.loss_and_flat_grads(Xs[i:i + 64], ys[i:i + 64])
             opt.step(reference.parameters(), grads)
         losses.append(reference.loss(Xc, yc))
+    limit.restore_original_limits()
     assert h.loss == losses
     for p, q in zip(net.parameters(), reference.parameters()):
         np.testing.assert_array_equal(p, q)
@@ -475,8 +483,8 @@ def test_reused_arrays_give_the_same_bits_and_are_really_reused():
     from initlib._kernel import reusing_buffers
 
     rng = np.random.default_rng(0)
-    X, y = rng.standard_normal((40, 5)), rng.integers(0, 4, 40)
-    net = MLP([5, 8, 8, 4], activation="relu", rng=0)
+    X, y = rng.standard_normal((64, 5)), rng.integers(0, 4, 64)
+    net = MLP([5, 512, 512, 4], activation="relu", rng=0)      # 64 x 512: reused
     loss, grads = net.loss_and_flat_grads(X, y)
     out = [np.empty_like(p) for p in net.parameters()]
     with reusing_buffers() as buffers:
