@@ -21,10 +21,9 @@ threading the user chose; the results are the same either way.
 
 Where the crossover lies, measured with ``python benchmarks/train_step.py --crossover``
 (one layer's three products at 1 and 2 threads, OpenBLAS 0.3.31, 2-core AMD EPYC VM with
-AVX-512; table in benchmarks/README.md): with the second core idle, two threads paid
-from about 2M MACs on (float32 1.5-1.8x, float64 1.2-1.8x), and below 1M they gave at most
-1.2x; with the second core busy, they were 2 to 1000 times *slower* at every size below
-about 100M MACs. Hence the threshold 2**21, and the free-core check, made once per kernel
+AVX-512; table in benchmarks/README.md): with the second core idle, two threads gave
+1.14-1.19x at 0.5M MACs, 1.4-1.7x at 1M, 1.5-1.6x at 2M and 1.6-2x above; with the second
+core busy, they were 2 to 1000 times *slower* at every size below about 100M MACs. Hence the threshold 2**21, and the free-core check, made once per kernel
 call (:func:`free_cores`): a second thread only where a core is free to run it. (Until
 2026-11-30 the threshold was 2**24; on a quiet machine that left a 64 -> 256 x 4 -> 10
 network, batch 128, on one thread, 1.3x behind PyTorch on two.)
