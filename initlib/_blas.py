@@ -150,6 +150,18 @@ def blas_threads_for(rows, shapes, *, whole_run=True):
     return _policy(_blas_controller().limit(limits=free, user_api="blas"))
 
 
+def blas_threads_now():
+    """The smallest thread count of the loaded BLAS libraries right now (1 if unknown).
+
+    Inside :func:`blas_threads_for` this is what the policy allowed; the optimizers use as
+    many threads for their element-wise updates of large parameters.
+    """
+    if ThreadpoolController is None:  # pragma: no cover
+        return 1
+    blas = [lib for lib in _blas_controller().lib_controllers if lib.user_api == "blas"]
+    return min((lib.num_threads for lib in blas), default=1)
+
+
 def small_matrix_kernel(function):
     """Decorator: run ``function`` under :func:`one_blas_thread` (kernels on small matrices)."""
 

@@ -41,9 +41,45 @@ Kingma & Ba (2015). Adam: a method for stochastic optimization. ICLR.
 
 from __future__ import annotations
 
+import concurrent.futures
+
 import numpy as np
 
+from ._blas import blas_threads_now
 from ._validation import check_real, check_sequence_length
+
+#: A parameter of at least this many entries is updated by two threads at once, when the
+#: BLAS policy allows two (numpy's element-wise operations release the GIL; each thread
+#: takes one half of the flat array, so the results are the same, bit for bit).
+TWO_THREADS_FROM_ENTRIES = 2 ** 18
+
+_pool = {}
+
+
+def _halves(*arrays):
+    """Two aligned halves of each array's flat view, or None if the layouts differ."""
+    first = arrays[0]
+    if not (first.flags.c_contiguous or first.flags.f_contiguous) or any(
+            a.strides != first.strides or a.shape != first.shape for a in arrays[1:]):
+        return None
+    flat = [a.ravel(order="K") for a in arrays]
+    middle = first.size // 2
+    return [[f[:middle] for f in flat], [f[middle:] for f in flat]]
+
+
+def _run_in_halves(update, arrays, threads):
+    """``update(*arrays)`` element-wise, on two threads for large arrays when allowed."""
+    halves = _halves(*arrays) if threads > 1 and arrays[0].size >= TWO_THREADS_FROM_ENTRIES \
+        else None
+    if halves is None:
+        update(*arrays)
+        return
+    if "executor" not in _pool:
+        _pool["executor"] = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="initlib-optim")
+    other = _pool["executor"].submit(update, *halves[1])
+    update(*halves[0])
+    other.result()
 
 __all__ = ["SGD", "Adam"]
 
@@ -69,6 +105,20 @@ class _Optimizer:
                                   "one learning rate per parameter, in the order of parameters()")
             return self.lr
         return [self.lr] * len(params)
+
+
+def _sgd_step(theta, g, update, v, lr, mu):
+    """One SGD step of one array (or of one half of it), in place."""
+    np.multiply(g, -lr, out=update)                           # -lr g, never into g
+    if v is not None:
+        if mu:
+            v *= mu
+            v += update                                       # v = mu v - lr g
+        else:
+            v[...] = update                                   # momentum set to 0 later
+        theta += v                                            # theta = theta + v
+    else:
+        theta += update                                       # theta = theta - lr g
 
 
 class SGD(_Optimizer):
@@ -115,18 +165,15 @@ class SGD(_Optimizer):
                 u.shape != p.shape or u.dtype != p.dtype
                                         for u, p in zip(self._updates, params)):
             self._updates = [np.empty_like(p) for p in params]
+        threads = blas_threads_now() if any(
+            p.size >= TWO_THREADS_FROM_ENTRIES for p in params) else 1
         for i, (theta, g, lr) in enumerate(zip(params, grads, lrs)):
-            update = np.multiply(g, -lr, out=self._updates[i])  # -lr g, never into g
-            if self.velocities is not None:
-                v = self.velocities[i]
-                if mu:
-                    v *= mu
-                    v += update                               # v = mu v - lr g
-                else:
-                    v[...] = update                           # momentum set to 0 later
-                theta += v                                    # theta = theta + v
+            if self.velocities is None:
+                _run_in_halves(lambda t, gg, u, lr=lr: _sgd_step(t, gg, u, None, lr, mu),
+                               (theta, g, self._updates[i]), threads)
             else:
-                theta += update                               # theta = theta - lr g
+                _run_in_halves(lambda t, gg, u, v, lr=lr: _sgd_step(t, gg, u, v, lr, mu),
+                               (theta, g, self._updates[i], self.velocities[i]), threads)
 
     def __repr__(self):
         lr = f"{self.lr:g}" if not isinstance(self.lr, list) else f"[{len(self.lr)} rates]"

@@ -537,3 +537,29 @@ def test_gradient_out_errors_say_what_to_pass():
         net.loss_and_flat_grads(X, y, out=bad)
     with pytest.raises(ValueError, match="out must be a list of 2 \\(dW, db\\) pairs"):
         net.loss_and_grads(X, y, out="grads")
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_sgd_on_two_threads_gives_the_same_bits(order):
+    """Large parameters are updated in two halves on two threads: the same numbers as one pass."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from initlib import optim
+
+    rng = np.random.default_rng(0)
+    shape = (600, 500)                                   # 300 000 entries >= 2**18
+    assert shape[0] * shape[1] >= optim.TWO_THREADS_FROM_ENTRIES
+    start = np.asarray(rng.standard_normal(shape), order=order)
+    grads = [np.asarray(rng.standard_normal(shape), order=order) for _ in range(3)]
+    results = {}
+    for threads in (1, 2):
+        theta, opt = start.copy(order="K"), SGD(lr=0.1, momentum=0.9)
+        with threadpoolctl.threadpool_limits(threads, user_api="blas"):
+            for g in grads:
+                opt.step([theta], [g])
+        results[threads] = theta
+    assert results[1].tobytes() == results[2].tobytes()
+    expected, v = start.copy(), np.zeros(shape)
+    for g in grads:
+        v = 0.9 * v + (-0.1 * g)
+        expected = expected + v
+    np.testing.assert_array_equal(results[2], expected)
