@@ -165,15 +165,19 @@ class SGD(_Optimizer):
                 u.shape != p.shape or u.dtype != p.dtype
                                         for u, p in zip(self._updates, params)):
             self._updates = [np.empty_like(p) for p in params]
-        threads = blas_threads_now() if any(
-            p.size >= TWO_THREADS_FROM_ENTRIES for p in params) else 1
-        for i, (theta, g, lr) in enumerate(zip(params, grads, lrs)):
-            if self.velocities is None:
+        velocities = self.velocities or [None] * len(params)
+        if not any(p.size >= TWO_THREADS_FROM_ENTRIES for p in params):      # small: one pass
+            for theta, g, update, v, lr in zip(params, grads, self._updates, velocities, lrs):
+                _sgd_step(theta, g, update, v, lr, mu)
+            return
+        threads = blas_threads_now()
+        for theta, g, update, v, lr in zip(params, grads, self._updates, velocities, lrs):
+            if v is None:
                 _run_in_halves(lambda t, gg, u, lr=lr: _sgd_step(t, gg, u, None, lr, mu),
-                               (theta, g, self._updates[i]), threads)
+                               (theta, g, update), threads)
             else:
-                _run_in_halves(lambda t, gg, u, v, lr=lr: _sgd_step(t, gg, u, v, lr, mu),
-                               (theta, g, self._updates[i], self.velocities[i]), threads)
+                _run_in_halves(lambda t, gg, u, vv, lr=lr: _sgd_step(t, gg, u, vv, lr, mu),
+                               (theta, g, update, v), threads)
 
     def __repr__(self):
         lr = f"{self.lr:g}" if not isinstance(self.lr, list) else f"[{len(self.lr)} rates]"
