@@ -155,16 +155,24 @@ class SGD(_Optimizer):
                                    minimum=0.0, below=1.0)
         self.velocities = None
         self._updates = None                                  # scratch arrays for -lr g
+        self._checked = None  # (params, grads, lrs, lr) of the last step: train() passes the same lists
 
     def step(self, params, grads):
         """Update every array of ``params`` in place; ``grads`` are only read."""
-        lrs, mu = self._learning_rates(params, grads), self.momentum
-        if mu and self.velocities is None:
-            self.velocities = [np.zeros_like(p) for p in params]
-        if self._updates is None or len(self._updates) != len(params) or any(
-                u.shape != p.shape or u.dtype != p.dtype
-                                        for u, p in zip(self._updates, params)):
-            self._updates = [np.empty_like(p) for p in params]
+        mu = self.momentum
+        checked = self._checked
+        if (checked is not None and params is checked[0] and grads is checked[1]
+                and self.lr is checked[3] and len(params) == len(checked[2]) == len(grads)):
+            lrs = checked[2]                                  # the same lists as last step
+        else:
+            lrs = self._learning_rates(params, grads)
+            if mu and self.velocities is None:
+                self.velocities = [np.zeros_like(p) for p in params]
+            if self._updates is None or len(self._updates) != len(params) or any(
+                    u.shape != p.shape or u.dtype != p.dtype
+                    for u, p in zip(self._updates, params)):
+                self._updates = [np.empty_like(p) for p in params]
+            self._checked = (params, grads, lrs, self.lr)
         velocities = self.velocities or [None] * len(params)
         if not any(p.size >= TWO_THREADS_FROM_ENTRIES for p in params):      # small: one pass
             for theta, g, update, v, lr in zip(params, grads, self._updates, velocities, lrs):

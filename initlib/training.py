@@ -215,23 +215,24 @@ def _takes_out(cls, method):
     return _TAKES_OUT[cls]
 
 
-def _gradient_step(model):
-    """``step(X, y) -> (loss, grads)``: with reused gradient arrays if the model takes ``out=``."""
+def _gradient_steps(model):
+    """``for_epoch(params)`` -> ``step(X, y) -> (loss, grads)`` for one epoch's parameters.
+
+    A model whose ``loss_and_flat_grads`` takes ``out=`` writes into gradient arrays made
+    once and remade only if the parameters change shape (a callback, between epochs).
+    """
     method = model.loss_and_flat_grads
-    takes_out = _takes_out(type(model), method)
-    if not takes_out:
-        return method
-    out = None
+    if not _takes_out(type(model), method):
+        return lambda params: method
+    out = []
 
-    def step(X, y):
-        nonlocal out
-        params = model.parameters()                   # (a callback may replace them)
-        if out is None or any(g.shape != p.shape or g.dtype != p.dtype
-                              for g, p in zip(out, params)) or len(out) != len(params):
-            out = [np.empty(p.shape, p.dtype) for p in params]
-        return method(X, y, out=out)
+    def for_epoch(params):
+        if len(out) != len(params) or any(g.shape != p.shape or g.dtype != p.dtype
+                                          for g, p in zip(out, params)):
+            out[:] = [np.empty(p.shape, p.dtype) for p in params]
+        return lambda X, y: method(X, y, out=out)
 
-    return step
+    return for_epoch
 
 
 def _evaluate(model, X, y):
@@ -499,7 +500,7 @@ def train(model, X, y, *, lr=None, epochs, batch_size=None, momentum=0.0, optimi
     first, last = history.epochs + 1, history.epochs + epochs
     rows = min(batch_size or len(train_set[0]), len(train_set[0]))
     threads = blas_threads_for(rows, [p.shape for p in model.parameters()])
-    gradient_step = _gradient_step(model)
+    gradient_steps = _gradient_steps(model)
     with np.errstate(all="ignore"), threads, reusing_buffers():
         if not history.epoch:
             loss = recorder.metrics(0)
@@ -509,6 +510,7 @@ def train(model, X, y, *, lr=None, epochs, batch_size=None, momentum=0.0, optimi
                 return recorder.stop(0, why)
         for epoch in range(first, last + 1):
             params = model.parameters()                     # (a callback may replace them)
+            gradient_step = gradient_steps(params)
             for Xb, yb in _batches(*train_set, batch_size, shuffle):
                 loss, grads = gradient_step(Xb, yb)
                 history.step_loss.append(loss)

@@ -563,3 +563,17 @@ def test_sgd_on_two_threads_gives_the_same_bits(order):
         v = 0.9 * v + (-0.1 * g)
         expected = expected + v
     np.testing.assert_array_equal(results[2], expected)
+
+
+def test_sgd_sees_a_new_learning_rate_between_steps_with_the_same_lists():
+    """SGD skips re-checking the lists train() passes again; a changed lr must still apply."""
+    w, g = np.array([1.0]), np.array([1.0])
+    params, grads = [w], [g]
+    opt = SGD(lr=0.1)
+    opt.step(params, grads)
+    opt.lr = 0.5
+    opt.step(params, grads)
+    np.testing.assert_allclose(w, [1.0 - 0.1 - 0.5])
+    params.append(np.array([2.0]))                     # the same list object, grown
+    with pytest.raises(ValueError, match="grads must have 2 entries"):
+        opt.step(params, grads)
