@@ -55,10 +55,11 @@ from ._validation import (check_dtype, check_int, check_numeric_array, check_rea
 from .mlp import MLP
 
 __all__ = ["LayerStats", "layer_stats", "SignalPropagation", "signal_propagation",
-           "saturated_fraction", "dead_fraction", "scientific"]
+           "saturated_fraction", "dead_fraction", "scientific", "SATURATION"]
 
-_SATURATION = {
-    # name: (low, high): a value a is saturated if a <= low or a >= high ... in |a| terms
+#: Where an activation counts as saturated: tanh where |a| > SATURATION["tanh"],
+#: sigmoid where a < SATURATION["sigmoid"] or a > 1 - SATURATION["sigmoid"].
+SATURATION = {
     "tanh": 0.99,      # |a| > 0.99
     "sigmoid": 0.01,   # a < 0.01 or a > 0.99
 }
@@ -451,9 +452,9 @@ def fraction_label(activation):
     """
     name = getattr(activation, "name", activation)
     if name == "tanh":
-        return f"saturated (|a| > {_SATURATION['tanh']:g})"
+        return f"saturated (|a| > {SATURATION['tanh']:g})"
     if name == "sigmoid":
-        low = _SATURATION["sigmoid"]
+        low = SATURATION["sigmoid"]
         return f"saturated (a < {low:g} or a > {1 - low:g})"
     if name in _RECTIFIERS:
         return "dead units (z ≤ 0 on every example)"
